@@ -1,0 +1,75 @@
+"""Settings both processes read: where the store, the broker, the data and artifacts are.
+
+Each process has its own settings class derived from this one (service.settings, workers.settings);
+bad values fail at start-up, not at the first request.
+"""
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    var_dir: Path = Field(
+        Path("var"), description="Embedded database, broker and artifacts live here."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the job store; empty means a SQLite file under VAR_DIR."
+    )
+    broker_url: str = Field(
+        "",
+        description="Celery broker. Empty means the embedded SQLite transport under VAR_DIR; "
+        "redis://host:6379/0 uses Redis.",
+    )
+    data_root: Path = Field(Path("data"), description="data.location paths resolve under here.")
+    task_queue: str = Field("training", min_length=1, description="Celery queue for training jobs.")
+    broker_polling_interval: float = Field(
+        0.2, gt=0, le=10, description="Seconds between polls of the embedded broker."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_scheme(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("DATABASE_URL must be sqlite:///path or postgresql+psycopg://...")
+        if v.startswith("postgres://"):
+            v = "postgresql+psycopg://" + v.removeprefix("postgres://")
+        elif v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
+        return v
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, v: str) -> str:
+        if v and not v.startswith(("redis://", "rediss://", "sqla+", "amqp://", "memory://")):
+            raise ValueError("BROKER_URL must be redis://..., sqla+sqlite:///path or amqp://...")
+        return v
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "CommonSettings":
+        self.var_dir = self.var_dir.resolve()
+        self.data_root = self.data_root.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'jobs.sqlite'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{self.var_dir / 'broker.sqlite'}"
+        return self
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.var_dir / "artifacts"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    def ensure_dirs(self) -> None:
+        for d in (self.var_dir, self.artifacts_dir, self.uploads_dir):
+            d.mkdir(parents=True, exist_ok=True)

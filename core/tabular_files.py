@@ -1,0 +1,97 @@
+"""Reading tabular files (CSV, Parquet, JSON Lines) with pyarrow, shared by uploads and workers."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+TableFormat = Literal["csv", "parquet", "jsonl"]
+
+FORMAT_BY_SUFFIX: dict[str, TableFormat] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+NULL_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"]
+
+
+class UnreadableTable(ValueError):
+    """The file is not a table this service can read; the message says why."""
+
+
+def sniff_format(path: Path, declared: str = "auto") -> TableFormat:
+    if declared in ("csv", "parquet", "jsonl"):
+        return declared  # type: ignore[return-value]
+    for suffix in reversed(path.suffixes):
+        if suffix.lower() in FORMAT_BY_SUFFIX:
+            return FORMAT_BY_SUFFIX[suffix.lower()]
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.lstrip().startswith((b"{", b"[")):
+        return "jsonl"
+    return "csv"
+
+
+def _csv_options(path: Path) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    with path.open("rb") as fh:
+        first = fh.readline()
+    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    return (
+        pacsv.ReadOptions(block_size=16 << 20),
+        pacsv.ParseOptions(delimiter=delimiter),
+        pacsv.ConvertOptions(null_values=NULL_VALUES, strings_can_be_null=True),
+    )
+
+
+def read_table(path: Path, fmt: TableFormat) -> pa.Table:
+    try:
+        if fmt == "parquet":
+            return pq.read_table(path)
+        if fmt == "jsonl":
+            return pajson.read_json(path)
+        read, parse, convert = _csv_options(path)
+        return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        raise UnreadableTable(f"could not read {path.name} as {fmt}: {str(exc)[:300]}") from exc
+
+
+def iter_batches(path: Path, fmt: TableFormat) -> Iterator[pa.RecordBatch]:
+    """Batches of the file, so that scanning a large upload does not hold it all in memory."""
+    try:
+        if fmt == "parquet":
+            yield from pq.ParquetFile(path).iter_batches(batch_size=65536)
+        elif fmt == "jsonl":
+            yield from pajson.read_json(path).to_batches(max_chunksize=65536)
+        else:
+            read, parse, convert = _csv_options(path)
+            yield from pacsv.open_csv(
+                path, read_options=read, parse_options=parse, convert_options=convert
+            )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        raise UnreadableTable(f"could not read {path.name} as {fmt}: {str(exc)[:300]}") from exc
+
+
+def scan_columns(path: Path, fmt: TableFormat) -> tuple[int, list[dict[str, object]]]:
+    """Row count and, per column, its type and missing count, read batch by batch."""
+    rows = 0
+    missing: dict[str, int] = {}
+    dtypes: dict[str, str] = {}
+    for batch in iter_batches(path, fmt):
+        rows += batch.num_rows
+        for name, col in zip(batch.schema.names, batch.columns, strict=True):
+            dtypes.setdefault(name, str(col.type))
+            missing[name] = missing.get(name, 0) + col.null_count
+    if not dtypes:
+        raise UnreadableTable(f"{path.name} has no columns")
+    return rows, [{"name": n, "dtype": dtypes[n], "missing": missing[n]} for n in dtypes]

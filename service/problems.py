@@ -1,0 +1,109 @@
+"""RFC 9457 problem+json for every error the API answers."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_MAX_ECHO = 120
+
+
+class Problem(Exception):
+    """Raise from a route to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"https://httpstatuses.io/{status}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_ECHO * 3 else text[: _MAX_ECHO * 3] + "…"
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
+    # FastAPI prefixes the body's fields with "body"; callers know the spec's own field names.
+    parts = [p for p in loc if p != "body"]
+    return [p if isinstance(p, int) else str(p) for p in parts]
+
+
+def _dotted(loc: list[str | int]) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out or "body"
+
+
+def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        loc = _loc(e.get("loc", ()))
+        msg = _short(str(e.get("msg", "invalid value")).removeprefix("Value error, "))
+        # Tagged unions add the tag to the location; it names no field the caller wrote.
+        out.append(
+            {"loc": loc, "field": _dotted(loc), "msg": msg, "type": e.get("type", "value_error")}
+        )
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(list(exc.errors()))
+        first = errors[0] if errors else {"field": "body", "msg": "invalid request"}
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return problem_response(
+            422,
+            "The request is not valid",
+            f"{first['field']}: {first['msg']}{more}",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
+        return problem_response(
+            exc.status_code,
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            500,
+            "Internal error",
+            f"{type(exc).__name__}: the server could not handle this request.",
+        )

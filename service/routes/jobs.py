@@ -1,0 +1,165 @@
+"""/v1/jobs: submit, list, poll, fetch results, cancel and delete training jobs."""
+
+import hashlib
+import json
+import shutil
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from core.celery_client import RUN_JOB_TASK
+from schemas.job_spec import JobSpec
+from schemas.job_status import FINAL_STATES, JobList, JobState, JobStatus
+from service.deps import CallerDep, CeleryDep, JobStoreDep, SettingsDep
+from service.job_views import job_status
+from service.problems import Problem
+from store.job_store import IdempotencyConflict, JobStore
+from store.tables import JobRow
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+def spec_sha256(spec: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def load_job(store: JobStore, job_id: str, caller: str | None) -> JobRow:
+    job = store.get(job_id, caller)
+    if job is None:
+        raise Problem(
+            404, "Job not found", f"No job with id {job_id[:64]!r} is visible to this caller."
+        )
+    return job
+
+
+@router.post("", status_code=202, response_model=JobStatus)
+def submit_job(
+    spec: JobSpec,
+    response: Response,
+    settings: SettingsDep,
+    store: JobStoreDep,
+    celery: CeleryDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Any:
+    limit = spec.limits.max_runtime_seconds or settings.default_max_runtime_seconds
+    spec = spec.model_copy(
+        update={
+            "limits": spec.limits.model_copy(
+                update={"max_runtime_seconds": min(limit, settings.max_runtime_seconds)}
+            )
+        }
+    )
+    body = spec.model_dump(mode="json")
+    try:
+        job, created = store.create(
+            spec=body,
+            spec_sha256=spec_sha256(body),
+            name=spec.name,
+            owner=caller or "",
+            idempotency_key=idempotency_key,
+            epochs=spec.training.epochs,
+        )
+    except IdempotencyConflict as exc:
+        raise Problem(
+            409,
+            "Idempotency key reused",
+            f"Idempotency-Key {idempotency_key!r} was used for job {exc.args[0]} with a different "
+            "body. Use a new key for a new job.",
+        ) from exc
+    status = job_status(settings, store, job)
+    if not created:
+        return JSONResponse(status.model_dump(mode="json"), status_code=200)
+    try:
+        celery.send_task(
+            RUN_JOB_TASK,
+            args=[job.id],
+            queue=settings.task_queue,
+            # The worker enforces the spec's own limit between epochs; this is the backstop.
+            time_limit=limit + 300,
+        )
+    except Exception as exc:  # the broker is down: say so, and do not leave a job queued forever
+        store.fail(
+            job.id,
+            {
+                "code": "broker_unavailable",
+                "message": f"The job could not be queued: {type(exc).__name__}.",
+                "hint": "Check that the broker (BROKER_URL) is running, then resubmit.",
+            },
+        )
+        raise Problem(
+            503, "Queue unavailable", "The job could not be queued; the broker is down."
+        ) from exc
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return status
+
+
+@router.get("", response_model=JobList)
+def list_jobs(
+    settings: SettingsDep,
+    store: JobStoreDep,
+    caller: CallerDep,
+    state: JobState | None = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Any:
+    try:
+        rows, next_cursor = store.list_page(
+            owner=caller,
+            state=state.value if state else None,
+            name=name,
+            limit=limit,
+            cursor=cursor,
+        )
+    except ValueError as exc:
+        raise Problem(422, "Bad cursor", str(exc)) from exc
+    return JobList(items=[job_status(settings, store, j) for j in rows], next_cursor=next_cursor)
+
+
+@router.get("/{job_id}", response_model=JobStatus)
+def get_job(job_id: str, settings: SettingsDep, store: JobStoreDep, caller: CallerDep) -> Any:
+    return job_status(settings, store, load_job(store, job_id, caller))
+
+
+@router.get("/{job_id}/result")
+def get_result(job_id: str, store: JobStoreDep, caller: CallerDep) -> Any:
+    job = load_job(store, job_id, caller)
+    if job.state != JobState.succeeded.value:
+        hint = {
+            "failed": "The job failed; its status carries error and diagnosis.",
+            "canceled": "The job was canceled.",
+        }.get(job.state, "Poll GET /v1/jobs/{id} until state is succeeded.")
+        raise Problem(409, "No result yet", f"Job {job.id} is {job.state}. {hint}", state=job.state)
+    return JSONResponse(job.result or {})
+
+
+@router.post("/{job_id}/cancel", status_code=202, response_model=JobStatus)
+def cancel_job(job_id: str, settings: SettingsDep, store: JobStoreDep, caller: CallerDep) -> Any:
+    job = load_job(store, job_id, caller)
+    if JobState(job.state) in FINAL_STATES:
+        raise Problem(
+            409,
+            "Job already final",
+            f"Job {job.id} is {job.state}; it cannot be canceled.",
+            state=job.state,
+        )
+    store.request_cancel(job.id)
+    return job_status(settings, store, load_job(store, job_id, caller))
+
+
+@router.delete("/{job_id}", status_code=204)
+def delete_job(
+    job_id: str, settings: SettingsDep, store: JobStoreDep, caller: CallerDep
+) -> Response:
+    job = load_job(store, job_id, caller)
+    if JobState(job.state) not in FINAL_STATES or not store.delete(job.id):
+        raise Problem(
+            409,
+            "Job not final",
+            f"Job {job.id} is {job.state}; cancel it and wait for a final state before deleting.",
+            state=job.state,
+        )
+    shutil.rmtree(settings.artifacts_dir / job.id, ignore_errors=True)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""The job store: the one source of truth for state, progress and results (SQLite or PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""Celery workers and the training pipeline. Only worker processes import TensorFlow."""

@@ -1,0 +1,263 @@
+"""Class balancing on the training split only: class weights or an imbalanced-learn sampler.
+
+Every check against the training counts runs before any sampler does, so a bad
+`sampling_strategy` or `k_neighbors` fails fast with the class, its count and the fix.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from schemas.job_spec import K_NEIGHBORS_METHODS, BalancingSpec
+from workers.training.errors import JobFailure
+from workers.training.target import label_text
+
+OVER = {
+    "smote",
+    "adasyn",
+    "borderline_smote",
+    "svm_smote",
+    "smotenc",
+    "smoten",
+    "random_over",
+    "smote_tomek",
+    "smote_enn",
+}
+UNDER = {"random_under", "near_miss"}
+CLEANING = {"tomek_links", "edited_nearest_neighbours"}
+DEFAULT_K = 5
+
+
+@dataclass
+class Balanced:
+    X: np.ndarray
+    y: np.ndarray
+    class_weight: dict[int, float] | None = None
+    notes: list[str] = field(default_factory=list)
+    sampler: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _code_of(labels: list[str], key: str, what: str) -> int:
+    text = label_text(key)
+    if text not in labels:
+        raise JobFailure(
+            "unknown_label",
+            f"{what} names label {text!r}, which is not a class of the target ({', '.join(labels)}).",
+            f"Key {what} by the original label values: {', '.join(labels)}.",
+            label=text,
+        )
+    return labels.index(text)
+
+
+def class_weights(spec: BalancingSpec, y: np.ndarray, labels: list[str]) -> dict[int, float]:
+    counts = np.bincount(y, minlength=len(labels))
+    if spec.class_weight == "balanced":
+        n, k = len(y), int((counts > 0).sum())
+        return {i: float(n / (k * c)) for i, c in enumerate(counts) if c > 0}
+    weights = {i: 1.0 for i in range(len(labels))}
+    for key, w in spec.class_weight.items():
+        weights[_code_of(labels, key, "balancing.class_weight")] = float(w)
+    return weights
+
+
+def _strategy(spec: BalancingSpec, counts: np.ndarray, labels: list[str]) -> Any:
+    s = spec.sampling_strategy
+    method = spec.method
+    if isinstance(s, float):
+        if len(labels) != 2:
+            raise JobFailure(
+                "invalid_sampling_strategy",
+                f"balancing.sampling_strategy as a float needs a binary target; this one has {len(labels)} classes.",
+                "Use 'auto' or a map from label to target count.",
+            )
+        minority, majority = int(counts.min()), int(counts.max())
+        ratio = minority / majority
+        if method in OVER and s < ratio:
+            raise JobFailure(
+                "invalid_sampling_strategy",
+                f"sampling_strategy {s} is below the current minority/majority ratio {ratio:.3f} "
+                f"({minority}/{majority}); oversampling cannot remove rows.",
+                f"Use a float between {ratio:.3f} and 1.",
+                ratio=round(ratio, 4),
+            )
+        if method in UNDER and s < ratio:
+            raise JobFailure(
+                "invalid_sampling_strategy",
+                f"sampling_strategy {s} is below the current ratio {ratio:.3f}; undersampling cannot add rows.",
+                f"Use a float between {ratio:.3f} and 1.",
+                ratio=round(ratio, 4),
+            )
+        return s
+    if isinstance(s, dict):
+        out: dict[int, int] = {}
+        for key, target in s.items():
+            code = _code_of(labels, key, "balancing.sampling_strategy")
+            have = int(counts[code])
+            if target < 0:
+                raise JobFailure(
+                    "invalid_sampling_strategy",
+                    f"Target count for {key!r} is negative.",
+                    "Use counts ≥ 0.",
+                )
+            if method in OVER and target < have:
+                raise JobFailure(
+                    "invalid_sampling_strategy",
+                    f"sampling_strategy asks {target} rows of class {labels[code]!r}, which already has {have} "
+                    "in the training split; oversampling cannot remove rows.",
+                    f"Ask at least {have} rows for {labels[code]!r}, or use an undersampler.",
+                    label=labels[code],
+                    count=have,
+                )
+            if method in UNDER and target > have:
+                raise JobFailure(
+                    "invalid_sampling_strategy",
+                    f"sampling_strategy asks {target} rows of class {labels[code]!r}, which has only {have} "
+                    "in the training split; undersampling cannot add rows.",
+                    f"Ask at most {have} rows for {labels[code]!r}, or use an oversampler.",
+                    label=labels[code],
+                    count=have,
+                )
+            out[code] = int(target)
+        if method in CLEANING:
+            raise JobFailure(
+                "invalid_sampling_strategy",
+                f"{method} cleans boundaries and takes no target counts.",
+                "Use 'auto' or a list-free strategy with cleaning methods.",
+            )
+        return out
+    return "auto"
+
+
+def _k_neighbors(
+    spec: BalancingSpec, counts: np.ndarray, labels: list[str], notes: list[str]
+) -> int:
+    # SMOTE interpolates between a minority row and one of its k nearest minority neighbours,
+    # so every class it grows needs more than k rows.
+    grown = [i for i, c in enumerate(counts) if 0 < c < counts.max()]
+    smallest = min(grown, key=lambda i: counts[i]) if grown else int(np.argmin(counts))
+    n_small = int(counts[smallest])
+    if spec.k_neighbors == "auto":
+        k = min(DEFAULT_K, n_small - 1)
+        if k < 1:
+            raise JobFailure(
+                "class_too_small_for_smote",
+                f"Class {labels[smallest]!r} has {n_small} training row(s); SMOTE needs at least 2.",
+                'Use balancing.method "random_over" or "class_weight" instead.',
+                label=labels[smallest],
+                count=n_small,
+            )
+        if k < DEFAULT_K:
+            notes.append(
+                f"k_neighbors lowered from {DEFAULT_K} to {k}: class {labels[smallest]!r} has only "
+                f"{n_small} training rows."
+            )
+        return k
+    k = spec.k_neighbors if isinstance(spec.k_neighbors, int) else DEFAULT_K
+    if k >= n_small:
+        raise JobFailure(
+            "k_neighbors_too_large",
+            f"k_neighbors={k} needs more than {k} training rows in every class SMOTE grows; class "
+            f"{labels[smallest]!r} has {n_small}.",
+            f'Set balancing.k_neighbors to at most {max(n_small - 1, 1)}, or "auto", '
+            'or use "random_over" / "class_weight".',
+            label=labels[smallest],
+            count=n_small,
+            k_neighbors=k,
+        )
+    return k
+
+
+def _sampler(method: str, params: dict[str, Any], categorical: list[int], n_features: int) -> Any:
+    from imblearn import combine, over_sampling, under_sampling
+
+    all_categorical = bool(categorical) and len(categorical) == n_features
+    if method in ("smote", "smotenc", "smoten"):
+        if all_categorical:
+            return over_sampling.SMOTEN(**params)
+        if categorical:
+            return over_sampling.SMOTENC(categorical_features=categorical, **params)
+        if method == "smotenc":
+            raise JobFailure(
+                "no_categorical_features",
+                "smotenc needs categorical features and this data has none.",
+                'Use balancing.method "smote".',
+            )
+        return over_sampling.SMOTE(**params)
+    classes = {
+        "adasyn": over_sampling.ADASYN,
+        "borderline_smote": over_sampling.BorderlineSMOTE,
+        "svm_smote": over_sampling.SVMSMOTE,
+        "random_over": over_sampling.RandomOverSampler,
+        "random_under": under_sampling.RandomUnderSampler,
+        "near_miss": under_sampling.NearMiss,
+        "tomek_links": under_sampling.TomekLinks,
+        "edited_nearest_neighbours": under_sampling.EditedNearestNeighbours,
+        "smote_tomek": combine.SMOTETomek,
+        "smote_enn": combine.SMOTEENN,
+    }
+    cls = classes[method]
+    if method == "smote_tomek" or method == "smote_enn":
+        k = params.pop("k_neighbors", DEFAULT_K)
+        params["smote"] = over_sampling.SMOTE(
+            k_neighbors=k, random_state=params.get("random_state")
+        )
+    return cls(**params)
+
+
+def balance(
+    spec: BalancingSpec,
+    X: np.ndarray,
+    y: np.ndarray,
+    labels: list[str],
+    *,
+    categorical: list[int],
+    seed: int,
+) -> Balanced:
+    if spec.method == "none":
+        return Balanced(X, y)
+    if spec.method == "class_weight":
+        return Balanced(X, y, class_weight=class_weights(spec, y, labels))
+    counts = np.bincount(y, minlength=len(labels))
+    notes: list[str] = []
+    params: dict[str, Any] = {"sampling_strategy": _strategy(spec, counts, labels)}
+    method = spec.method
+    if method not in ("near_miss", "tomek_links", "edited_nearest_neighbours"):
+        params["random_state"] = seed
+    if method in K_NEIGHBORS_METHODS:
+        params["k_neighbors"] = _k_neighbors(spec, counts, labels, notes)
+    if spec.n_neighbors is not None:
+        need = spec.n_neighbors + 1
+        if method == "adasyn" and int(counts.min()) < need:
+            small = int(np.argmin(counts))
+            raise JobFailure(
+                "n_neighbors_too_large",
+                f"n_neighbors={spec.n_neighbors} needs more than {spec.n_neighbors} rows in class "
+                f"{labels[small]!r}, which has {int(counts[small])} in the training split.",
+                f"Set balancing.n_neighbors to at most {max(int(counts[small]) - 1, 1)}.",
+                label=labels[small],
+                count=int(counts[small]),
+            )
+        params["n_neighbors"] = spec.n_neighbors
+    if method in ("tomek_links",):
+        params.pop("sampling_strategy")
+        params["sampling_strategy"] = "auto"
+    sampler = _sampler(method, dict(params), categorical, X.shape[1])
+    try:
+        Xr, yr = sampler.fit_resample(X, y)
+    except (ValueError, RuntimeError) as exc:
+        raise JobFailure(
+            "balancing_failed",
+            f"{method} could not resample the training split: {str(exc)[:300]}",
+            "Check balancing.sampling_strategy and the neighbour counts against the class sizes "
+            "in data_summary, or use random_over / class_weight.",
+        ) from exc
+    shown = {k: v for k, v in params.items() if k != "random_state"}
+    return Balanced(
+        np.asarray(Xr, dtype=np.float64),
+        np.asarray(yr, dtype=np.int64),
+        notes=notes,
+        sampler=type(sampler).__name__,
+        params={k: (v if isinstance(v, int | float | str) else str(v)) for k, v in shown.items()},
+    )

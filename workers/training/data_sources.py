@@ -1,0 +1,192 @@
+"""Where a job's rows come from: a file under DATA_ROOT, an upload, a builtin set, generated
+data, or an allowlisted URL. Every source ends as one pyarrow Table and a content hash."""
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from core.tabular_files import UnreadableTable, read_table, sniff_format
+from schemas.job_spec import DataSpec, SyntheticData
+from workers.settings import WorkerSettings
+from workers.training.errors import JobFailure
+
+BUILTINS = ("breast_cancer", "digits", "wine", "iris")
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    table: pa.Table
+    sha256: str
+    source: str
+    format: str
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _hash_arrays(*arrays: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def resolve_under_root(root: Path, relative: str) -> Path:
+    """The real path of `relative` under `root`; refuses '..', absolute paths and symlinks out."""
+    root = root.resolve()
+    rel = relative.removeprefix("file://")
+    # An absolute path (file:///abs/path) is allowed only when it lies under the root.
+    candidate = Path(rel) if rel.startswith("/") else root / rel
+    real = Path(os.path.realpath(candidate))
+    if real != root and root not in real.parents:
+        raise JobFailure(
+            "path_outside_data_root",
+            f"data.location {relative[:120]!r} resolves outside the data root.",
+            "Give a path relative to DATA_ROOT, or upload the file with POST /v1/datasets.",
+        )
+    if not real.is_file():
+        raise JobFailure(
+            "file_not_found",
+            f"No file {rel[:120]!r} under the data root.",
+            "Check the path (relative to DATA_ROOT), or upload the file with POST /v1/datasets.",
+        )
+    return real
+
+
+def _read_file(path: Path, declared: str, source: str) -> LoadedData:
+    fmt = sniff_format(path, declared)
+    try:
+        table = read_table(path, fmt)
+    except UnreadableTable as exc:
+        raise JobFailure(
+            "unreadable_file",
+            str(exc),
+            "Check data.format (csv, parquet, jsonl) and the file's contents.",
+        ) from exc
+    return LoadedData(table=table, sha256=_hash_file(path), source=source, format=fmt)
+
+
+def _builtin(name: str, target: str) -> LoadedData:
+    from sklearn import datasets
+
+    loaders = {
+        "breast_cancer": datasets.load_breast_cancer,
+        "digits": datasets.load_digits,
+        "wine": datasets.load_wine,
+        "iris": datasets.load_iris,
+    }
+    if name not in loaders:
+        raise JobFailure(
+            "unknown_builtin",
+            f"No builtin dataset {name[:60]!r}.",
+            f"Use one of: {', '.join('builtin:' + b for b in BUILTINS)}.",
+        )
+    bunch = loaders[name]()
+    names = [str(n).replace(" ", "_") for n in getattr(bunch, "feature_names", [])] or [
+        f"x{i}" for i in range(bunch.data.shape[1])
+    ]
+    cols = {n: bunch.data[:, i] for i, n in enumerate(names)}
+    cols[target] = np.asarray(bunch.target_names)[bunch.target]
+    return LoadedData(
+        pa.table(cols), _hash_arrays(bunch.data, bunch.target), f"builtin:{name}", "builtin"
+    )
+
+
+def _synthetic(params: SyntheticData, target: str) -> LoadedData:
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=params.n_samples,
+        n_features=params.n_features,
+        n_informative=params.n_informative,
+        n_redundant=params.n_redundant,
+        n_repeated=0,
+        n_classes=params.n_classes,
+        n_clusters_per_class=params.n_clusters_per_class,
+        weights=params.weights,
+        class_sep=params.class_sep,
+        flip_y=params.flip_y,
+        random_state=params.random_state,
+    )
+    cols = {f"x{i}": X[:, i] for i in range(X.shape[1])}
+    cols[target] = y
+    return LoadedData(pa.table(cols), _hash_arrays(X, y), "synthetic", "synthetic")
+
+
+def _download(url: str, settings: WorkerSettings, declared: str) -> LoadedData:
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host_port = f"{host}:{parts.port}" if parts.port else host
+    if host not in settings.allowed_hosts and host_port not in settings.allowed_hosts:
+        raise JobFailure(
+            "host_not_allowed",
+            f"Host {host[:100]!r} is not in DATA_HTTP_ALLOWED_HOSTS.",
+            "Ask the operator to allow the host, or upload the file with POST /v1/datasets.",
+            host=host,
+        )
+    suffix = Path(parts.path).suffix or ".dat"
+    tmp = Path(tempfile.mkstemp(suffix=suffix, dir=settings.uploads_dir)[1])
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "accuracy-doctor"})
+        with urllib.request.urlopen(request, timeout=settings.data_http_timeout_seconds) as resp:  # noqa: S310
+            size = 0
+            with tmp.open("wb") as out:
+                while chunk := resp.read(1 << 20):
+                    size += len(chunk)
+                    if size > settings.data_http_max_bytes:
+                        raise JobFailure(
+                            "download_too_large",
+                            f"{url[:120]} is larger than {settings.data_http_max_bytes} bytes.",
+                            "Upload a smaller file, or ask the operator to raise DATA_HTTP_MAX_BYTES.",
+                        )
+                    out.write(chunk)
+        return _read_file(tmp, declared, url)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise JobFailure(
+            "download_failed",
+            f"Could not download {url[:120]}: {str(exc)[:200]}",
+            "Check that the URL is reachable from the workers.",
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_data(spec: DataSpec, settings: WorkerSettings) -> LoadedData:
+    target = spec.target or "target"
+    if spec.synthetic is not None:
+        return _synthetic(spec.synthetic, target)
+    loc = spec.location or ""
+    if loc.startswith("builtin:"):
+        return _builtin(loc.removeprefix("builtin:"), target)
+    if loc.startswith("dataset:"):
+        dataset_id = loc.removeprefix("dataset:")
+        matches = list(settings.uploads_dir.glob(f"{dataset_id}.*")) if dataset_id.isalnum() else []
+        if not matches:
+            raise JobFailure(
+                "dataset_not_found",
+                f"No uploaded dataset {dataset_id[:64]!r}.",
+                "Upload the file with POST /v1/datasets and use the location it returns.",
+            )
+        return _read_file(matches[0], spec.format, loc)
+    if loc.startswith(("http://", "https://")):
+        return _download(loc, settings, spec.format)
+    if "://" in loc and not loc.startswith("file://"):
+        raise JobFailure(
+            "unsupported_location",
+            f"data.location scheme {loc.split('://')[0][:20]!r} is not supported.",
+            "Use a path under DATA_ROOT, file://, dataset:{id}, builtin:{name} or http(s)://.",
+        )
+    return _read_file(resolve_under_root(settings.data_root, loc), spec.format, loc)

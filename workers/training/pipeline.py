@@ -1,0 +1,458 @@
+"""The training pipeline: load → split → fit preprocessing and balancing on the training part →
+build → fit with callbacks → evaluate → diagnose. Imported only inside worker children."""
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import joblib
+import keras
+import numpy as np
+import pandas as pd
+import sklearn
+import tensorflow as tf
+from sklearn.metrics import roc_auc_score
+
+from schemas.job_spec import JobSpec
+from workers.diagnosis import DiagnosisInput, diagnose
+from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
+from workers.evaluation.panel_report import evaluate_splits
+from workers.settings import WorkerSettings
+from workers.training.balancing import Balanced, balance
+from workers.training.callbacks import JobGuard, early_stopping, schedule_callback
+from workers.training.columns import (
+    FeatureColumns,
+    select_feature_names,
+    split_feature_columns,
+    target_values,
+)
+from workers.training.data_sources import load_data
+from workers.training.errors import JobFailure
+from workers.training.model_builder import build_model, compile_model
+from workers.training.preprocessing import (
+    check_categorical,
+    check_missing,
+    fit_preprocessor,
+)
+from workers.training.splitting import split_rows
+from workers.training.target import Target, encode_target
+
+LEAKAGE_SAMPLE_ROWS = 50_000
+PREDICT_BATCH = 8192
+
+
+@dataclass
+class Hooks:
+    """How the pipeline talks back to the job: epochs out, cancel flag in."""
+
+    on_epoch: Callable[[dict[str, Any]], None]
+    cancel_requested: Callable[[], bool]
+    deadline: float  # time.monotonic() value
+
+
+class TrainingStopped(Exception):
+    """Training was stopped by cancel or timeout; the history so far is kept."""
+
+    def __init__(self, reason: str, detail: str, findings: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.findings = findings
+
+
+def _counts(y: np.ndarray, labels: list[str]) -> dict[str, int]:
+    c = np.bincount(y, minlength=len(labels))
+    return {label: int(c[i]) for i, label in enumerate(labels)}
+
+
+def _row_hashes(cols: FeatureColumns) -> np.ndarray:
+    frame = pd.DataFrame(cols.numeric, columns=[f"n{i}" for i in range(cols.numeric.shape[1])])
+    for i in range(cols.categorical.shape[1]):
+        frame[f"c{i}"] = cols.categorical[:, i]
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False), dtype=np.uint64)
+
+
+def _single_feature_auc(
+    cols: FeatureColumns, y: np.ndarray, target: Target, seed: int
+) -> dict[str, float]:
+    """AUC of each raw numeric feature alone on the training rows: near 1 means a leak."""
+    if target.task != "binary" or not cols.numeric_names:
+        return {}
+    idx = np.arange(len(y))
+    if len(idx) > LEAKAGE_SAMPLE_ROWS:
+        idx = np.random.default_rng(seed).choice(idx, LEAKAGE_SAMPLE_ROWS, replace=False)
+    out: dict[str, float] = {}
+    yb = y[idx]
+    if len(np.unique(yb)) < 2:
+        return {}
+    for i, name in enumerate(cols.numeric_names):
+        x = cols.numeric[idx, i]
+        ok = ~np.isnan(x)
+        if ok.sum() < 10 or len(np.unique(yb[ok])) < 2 or np.all(x[ok] == x[ok][0]):
+            continue
+        auc = float(roc_auc_score(yb[ok], x[ok]))
+        out[name] = max(auc, 1 - auc)
+    top = sorted(out.items(), key=lambda kv: -kv[1])[:10]
+    return dict(top)
+
+
+def _scale_ratio(cols: FeatureColumns) -> float | None:
+    if not cols.numeric_names:
+        return None
+    std = np.nanstd(cols.numeric, axis=0)
+    std = std[np.isfinite(std) & (std > 0)]
+    if len(std) < 2:
+        return None
+    return float(std.max() / std.min())
+
+
+def _predict_proba(model: keras.Model, X: np.ndarray, n_classes: int) -> np.ndarray:
+    if len(X) == 0:
+        return np.empty((0, n_classes))
+    p = np.asarray(model.predict(X, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+    if n_classes == 2:
+        p1 = p.reshape(-1)
+        return np.column_stack([1 - p1, p1])
+    return p
+
+
+def _versions() -> dict[str, str]:
+    import imblearn
+
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbalanced-learn": imblearn.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def _best_epoch(history: list[dict[str, Any]], monitor: str, mode: str) -> int | None:
+    vals = [(r["epoch"], r.get(monitor)) for r in history if r.get(monitor) is not None]
+    if not vals:
+        return None
+    pick = min if mode == "min" else max
+    return int(pick(vals, key=lambda ev: ev[1])[0])
+
+
+def _diagnosis_input(
+    spec: JobSpec, target: Target | None, extra: dict[str, Any], history: list[dict[str, Any]]
+) -> DiagnosisInput:
+    es = spec.callbacks.early_stopping
+    base: dict[str, Any] = {
+        "task": target.task if target else None,
+        "primary_metric": spec.primary_metric,
+        "balancing_method": spec.balancing.method,
+        "scaling": spec.preprocessing.scale,
+        "history": history,
+        "early_stopping_enabled": es is not None,
+        "early_stopping_monitor": es.monitor if es else None,
+        "patience": es.patience if es else None,
+        "epochs_requested": spec.training.epochs,
+        "learning_rate": spec.training.learning_rate,
+        "optimizer": spec.training.optimizer,
+        "dropout_in_model": any(layer.dropout > 0 for layer in spec.model.layers),
+        "l2_in_model": any(layer.l2 > 0 for layer in spec.model.layers),
+    }
+    base.update(extra)
+    return DiagnosisInput.from_mapping(base)
+
+
+def _findings(inp: DiagnosisInput) -> list[dict[str, Any]]:
+    return [f.model_dump(mode="json") for f in diagnose(inp)]
+
+
+@dataclass
+class RunState:
+    """What the run has learned so far, so that a failure can still be diagnosed."""
+
+    target: Target | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def train_and_evaluate(
+    spec: JobSpec, settings: WorkerSettings, hooks: Hooks, artifacts_dir: Path
+) -> dict[str, Any]:
+    """Run the whole job and return its result; raise JobFailure or TrainingStopped otherwise.
+    Either carries the findings known at that point."""
+    state = RunState()
+    try:
+        return _run(spec, settings, hooks, artifacts_dir, state)
+    except JobFailure as exc:
+        exc.findings = _findings(
+            _diagnosis_input(spec, state.target, state.evidence, state.history)
+        )
+        raise
+
+
+def _run(
+    spec: JobSpec, settings: WorkerSettings, hooks: Hooks, artifacts_dir: Path, state: RunState
+) -> dict[str, Any]:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    seed = spec.seed
+    keras.utils.set_random_seed(seed)
+    notes: list[str] = []
+    evidence = state.evidence
+    # --- load -------------------------------------------------------------------------------
+    loaded = load_data(spec.data, settings)
+    table = loaded.table
+    target_name = spec.data.target or "target"
+    names = select_feature_names(table, spec.data)
+    rows_read = table.num_rows
+    target = state.target = encode_target(
+        target_values(table, target_name),
+        positive_label=spec.data.positive_label,
+        target_name=target_name,
+    )
+    cols = split_feature_columns(table, names).take(np.flatnonzero(target.keep))
+    del table
+    check_categorical(cols, spec.preprocessing)
+    missing = check_missing(cols, spec.preprocessing)
+    timings["load_seconds"] = time.perf_counter() - t0
+
+    # --- split first, then fit everything on the training part ---------------------------------
+    t = time.perf_counter()
+    y = target.y
+    split = split_rows(y, target.labels, spec.split, seed)
+    tr, va, te = cols.take(split.train), cols.take(split.validation), cols.take(split.test)
+    y_tr, y_va, y_te = y[split.train], y[split.validation], y[split.test]
+    hashes = _row_hashes(cols)
+    duplicate_rows = int(len(hashes) - len(np.unique(hashes)))
+    train_hashes = np.unique(hashes[split.train])
+    cross_split = int(
+        np.isin(hashes[split.test], train_hashes).sum()
+        + np.isin(hashes[split.validation], train_hashes).sum()
+    )
+    evidence.update(
+        class_counts_train=_counts(y_tr, target.labels),
+        n_train_rows=len(y_tr),
+        feature_scale_ratio=_scale_ratio(tr),
+        single_feature_auc=_single_feature_auc(tr, y_tr, target, seed),
+        missing_imputed=missing,
+        duplicate_rows=duplicate_rows,
+        cross_split_duplicates=cross_split,
+    )
+    pre = fit_preprocessor(tr, spec.preprocessing)
+    evidence["constant_columns"] = pre.report.constant
+    M_tr, M_va, M_te = (
+        pre.to_resampling_matrix(tr),
+        pre.to_resampling_matrix(va),
+        pre.to_resampling_matrix(te),
+    )
+    balanced: Balanced = balance(
+        spec.balancing, M_tr, y_tr, target.labels, categorical=pre.categorical_positions, seed=seed
+    )
+    notes += balanced.notes
+    pre.fit_encoder(balanced.X)
+    X_fit = pre.encode(balanced.X)
+    X_tr, X_va, X_te = pre.encode(M_tr), pre.encode(M_va), pre.encode(M_te)
+    evidence["n_features"] = X_fit.shape[1]
+    for X in (X_fit, X_va, X_te):
+        if not np.isfinite(X).all():
+            raise JobFailure(
+                "non_finite_features",
+                "Preprocessing produced non-finite values.",
+                "Check the data for infinities.",
+            )
+    timings["prepare_seconds"] = time.perf_counter() - t
+
+    # --- build and fit ----------------------------------------------------------------------
+    t = time.perf_counter()
+    k = len(target.labels)
+    model = build_model(spec.model, n_features=X_fit.shape[1], n_classes=k)
+    compile_model(model, spec.training, n_classes=k)
+    callbacks: list[keras.callbacks.Callback] = []
+    sched = schedule_callback(spec.callbacks, spec.training.learning_rate, spec.training.epochs)
+    if sched is not None:
+        callbacks.append(sched)
+    es_cb = early_stopping(spec.callbacks.early_stopping) if spec.callbacks.early_stopping else None
+    if es_cb is not None:
+        callbacks.append(es_cb)
+    guard = JobGuard(
+        on_epoch=hooks.on_epoch, cancel_requested=hooks.cancel_requested, deadline=hooks.deadline
+    )
+    callbacks.append(guard)
+    if (
+        k > 2
+        and spec.callbacks.early_stopping
+        and spec.callbacks.early_stopping.monitor.endswith("roc_auc")
+    ):
+        raise JobFailure(
+            "invalid_monitor",
+            f"early_stopping.monitor {spec.callbacks.early_stopping.monitor!r} exists for binary targets only; this target has {k} classes.",
+            "Monitor val_loss or val_accuracy.",
+        )
+    model.fit(
+        X_fit,
+        balanced.y,
+        validation_data=(X_va, y_va),
+        epochs=spec.training.epochs,
+        batch_size=spec.training.batch_size,
+        class_weight=balanced.class_weight,
+        callbacks=callbacks,
+        shuffle=True,
+        verbose=0,
+    )
+    history = state.history = guard.state.history
+    timings["fit_seconds"] = time.perf_counter() - t
+    if guard.state.stop_reason == "diverged":
+        evidence["diverged"] = True
+        raise JobFailure(
+            "diverged",
+            f"Training diverged: {guard.state.detail}.",
+            f"Lower training.learning_rate (try {spec.training.learning_rate / 10:g}), set "
+            "training.clipnorm, or use optimizer adam.",
+        )
+    if guard.state.stop_reason in ("canceled", "timeout"):
+        raise TrainingStopped(
+            guard.state.stop_reason,
+            guard.state.detail,
+            _findings(_diagnosis_input(spec, target, evidence, history)),
+        )
+
+    # --- evaluate ------------------------------------------------------------------------------
+    t = time.perf_counter()
+    P_tr, P_va, P_te = (_predict_proba(model, X, k) for X in (X_tr, X_va, X_te))
+    splits = {"train": (y_tr, P_tr), "validation": (y_va, P_va), "test": (y_te, P_te)}
+    baseline_p: dict[str, dict[str, np.ndarray]] = {
+        kind: {
+            name: baseline_probas(y_tr, len(yy), k, kind=kind, seed=seed)  # type: ignore[arg-type]
+            for name, (yy, _) in splits.items()
+        }
+        for kind in ("majority_class", "stratified")
+    }
+    lr_p = logistic_regression_probas(X_fit, balanced.y, [X_tr, X_va, X_te], seed=seed, n_classes=k)
+    baseline_p["logistic_regression"] = dict(
+        zip(("train", "validation", "test"), lr_p, strict=True)
+    )
+    evaluation = evaluate_splits(
+        task=target.task,  # type: ignore[arg-type]
+        labels=target.labels,
+        positive_index=target.positive_index if target.positive_index is not None else 1,
+        splits=splits,
+        decision_threshold=spec.decision_threshold,
+        selected=None if spec.metrics == "all" else spec.metrics,
+        baseline_probas=baseline_p,
+        n_resamples=settings.bootstrap_resamples,
+        seed=seed,
+    )
+    timings["evaluate_seconds"] = time.perf_counter() - t
+
+    es_spec = spec.callbacks.early_stopping
+    if es_cb is not None and es_spec is not None:
+        best_epoch: int | None = int(es_cb.best_epoch) + 1 if history else None
+        stopped_early = bool(es_cb.stopped_epoch > 0)
+        restored = bool(es_spec.restore_best_weights and es_cb.best_weights is not None)
+    else:
+        best_epoch = _best_epoch(history, "val_loss", "min")
+        stopped_early = False
+        restored = False
+    thresholds = evaluation.get("thresholds") or {}
+    best_f1 = (
+        (thresholds.get("best_f1") or {}).get("threshold") if isinstance(thresholds, dict) else None
+    )
+    evidence.update(
+        metrics=evaluation["metrics"],
+        confidence_intervals=evaluation["confidence_intervals"],
+        baselines=evaluation["baselines"],
+        best_f1_threshold=best_f1,
+        stopped_early=stopped_early,
+        best_epoch=best_epoch,
+    )
+    findings = _findings(_diagnosis_input(spec, target, evidence, history))
+
+    # --- keep the model and its preprocessing ------------------------------------------------
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    model.save(artifacts_dir / "model.keras")
+    joblib.dump(
+        {
+            "preprocessor": pre,
+            "labels": target.labels,
+            "task": target.task,
+            "positive_index": target.positive_index,
+            "numeric_names": cols.numeric_names,
+            "categorical_names": cols.categorical_names,
+            "threshold": thresholds.get("decision_threshold", 0.5)
+            if isinstance(thresholds, dict)
+            else 0.5,
+        },
+        artifacts_dir / "preprocessing.joblib",
+    )
+    (artifacts_dir / "spec.json").write_text(json.dumps(spec.model_dump(mode="json"), indent=2))
+    (artifacts_dir / "README.txt").write_text(
+        "model.keras: keras.saving.load_model(). preprocessing.joblib: joblib.load() gives the fitted\n"
+        "preprocessor (transform(columns) -> model input), labels and the decision threshold.\n"
+    )
+    timings["total_seconds"] = time.perf_counter() - t0
+
+    primary = spec.primary_metric or ("roc_auc" if target.task == "binary" else "balanced_accuracy")
+    return {
+        "task": target.task,
+        "labels": target.labels,
+        "positive_label": target.labels[target.positive_index]
+        if target.positive_index is not None
+        else None,
+        "primary_metric": primary,
+        "decision_threshold": thresholds.get("decision_threshold", spec.decision_threshold)
+        if isinstance(thresholds, dict)
+        else None,
+        **{k_: v for k_, v in evaluation.items() if k_ != "evaluation_notes"},
+        "training": {
+            "epochs_run": len(history),
+            "epochs_requested": spec.training.epochs,
+            "best_epoch": best_epoch,
+            "stopped_early": stopped_early,
+            "restored_best_weights": restored,
+            "early_stopping_monitor": es_spec.monitor if es_spec else None,
+            "history": history,
+        },
+        "data_summary": {
+            "source": loaded.source,
+            "format": loaded.format,
+            "rows": rows_read,
+            "rows_used": int(len(y)),
+            "rows_dropped": {"missing_target": target.dropped_missing},
+            "columns_used": names,
+            "target": target_name,
+            "label_mapping": {label: i for i, label in enumerate(target.labels)},
+            "label_values": target.original,
+            "missing_values": missing,
+            "missing_handling": spec.preprocessing.impute,
+            "duplicate_rows": duplicate_rows,
+            "cross_split_duplicates": cross_split,
+            **pre.summary(),
+            "balancing": {
+                "method": spec.balancing.method,
+                "sampler": balanced.sampler,
+                "params": balanced.params,
+                "class_weight": {
+                    target.labels[c]: w for c, w in (balanced.class_weight or {}).items()
+                }
+                or None,
+            },
+            "class_counts": {
+                "train_before": _counts(y_tr, target.labels),
+                "train_after": _counts(balanced.y, target.labels),
+                "validation": _counts(y_va, target.labels),
+                "test": _counts(y_te, target.labels),
+            },
+        },
+        "diagnosis": findings,
+        "notes": notes + list(evaluation.get("evaluation_notes", [])),
+        "timings": {k_: round(v, 3) for k_, v in timings.items()},
+        "provenance": {
+            "spec": spec.model_dump(mode="json"),
+            "data_sha256": loaded.sha256,
+            "seed": seed,
+            "versions": _versions(),
+        },
+    }
