@@ -1,0 +1,185 @@
+"""Bad input gets a clear, specific error and nothing is lost (issue: core)."""
+
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from tests.support.live_service import LiveService
+from tests.support.specs import quick
+
+CSV_OK = "a,b,y\n" + "".join(f"{i},{i % 7},{'p' if i % 3 == 0 else 'n'}\n" for i in range(60))
+
+
+def _problem(r: Any, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
+    return body  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "spec,field,needle",
+    [
+        ({"data": {"location": "x.csv", "target": "y"}, "trainig": {}}, "trainig", "Extra inputs"),
+        ({"data": {"target": "y"}}, "data", "exactly one data source"),
+        ({"data": {"location": "x.csv"}}, "data", "data.target is required"),
+        ({"data": {"location": "x.csv", "target": "y"}, "training": {"epochs": 0}}, "training.epochs", "greater than or equal to 1"),
+        (
+            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"early_stopping": {"monitor": "val_f2"}}},
+            "callbacks.early_stopping.monitor",
+            "use one of loss, accuracy, roc_auc",
+        ),
+        (
+            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"early_stopping": {"monitor": "val_loss", "mode": "max"}}},
+            "callbacks.early_stopping",
+            "pass mode='min'",
+        ),
+        (
+            {"data": {"synthetic": {"n_classes": 3, "n_informative": 4}}, "callbacks": {"early_stopping": {"monitor": "val_roc_auc"}}},
+            "body",
+            "binary targets only",
+        ),
+        (
+            {"data": {"location": "x.csv", "target": "y"}, "balancing": {"method": "tomek_links", "k_neighbors": 3}},
+            "balancing",
+            "k_neighbors is not a parameter of 'tomek_links'",
+        ),
+        ({"data": {"location": "x.csv", "target": "y"}, "metrics": ["acuracy"]}, "metrics", "unknown metric"),
+        (
+            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"lr_schedule": {"type": "linear"}}},
+            "callbacks.lr_schedule",
+            "step",
+        ),
+    ],
+)
+def test_spec_errors_are_422_naming_field_and_fix(live: LiveService, spec: dict[str, Any], field: str, needle: str) -> None:
+    with live.client() as c:
+        body = _problem(c.post("/v1/jobs", json=spec), 422)
+    assert body["errors"], body
+    fields = [e["field"] for e in body["errors"]]
+    assert any(f.startswith(field) for f in fields), fields
+    assert needle.lower() in json_text(body).lower()
+
+
+def json_text(body: dict[str, Any]) -> str:
+    return body["detail"] + " ".join(e["msg"] for e in body["errors"])
+
+
+def test_422_does_not_echo_large_input(live: LiveService) -> None:
+    huge = "x" * 100_000
+    with live.client() as c:
+        r = c.post("/v1/jobs", json={"data": {"location": "a.csv", "target": "y"}, "balancing": {"method": huge}})
+    _problem(r, 422)
+    assert len(r.text) < 5000
+
+
+def test_malformed_json_is_422(live: LiveService) -> None:
+    with live.client() as c:
+        r = c.post("/v1/jobs", content=b"{not json", headers={"content-type": "application/json"})
+    _problem(r, 422)
+
+
+def test_unknown_ids_are_404_and_unfinished_result_is_409(live: LiveService) -> None:
+    live.put_data("ok.csv", CSV_OK)
+    with live.client() as c:
+        for path in ("/v1/jobs/nope", "/v1/jobs/nope/result", "/v1/jobs/nope/model", "/v1/jobs/nope/report"):
+            _problem(c.get(path), 404)
+        _problem(c.post("/v1/jobs/nope/cancel"), 404)
+        _problem(c.delete("/v1/jobs/nope"), 404)
+        job = live.submit(quick({"location": "ok.csv", "target": "y"}, training={"epochs": 30}))
+        body = _problem(c.get(f"/v1/jobs/{job['id']}/result"), 409)
+        assert body["state"] in ("queued", "running")
+        _problem(c.delete(f"/v1/jobs/{job['id']}"), 409)
+    assert live.wait(job["id"])["state"] == "succeeded"
+
+
+FAILURES = [
+    ("missing_file", {"location": "does-not-exist.csv", "target": "y"}, "file_not_found", "does-not-exist.csv"),
+    ("missing_target", {"location": "ok.csv", "target": "Purchase"}, "missing_target", "Purchase"),
+    ("single_class", {"location": "single.csv", "target": "y"}, "single_class", "only"),
+    ("continuous", {"location": "continuous.csv", "target": "y"}, "continuous_target", "regress"),
+    ("too_few_rows", {"location": "tiny.csv", "target": "y"}, "too_few_rows", "rows"),
+]
+
+
+@pytest.mark.parametrize("name,data,code,needle", FAILURES, ids=[f[0] for f in FAILURES])
+def test_data_errors_fail_the_job_with_code_message_hint(
+    live: LiveService, name: str, data: dict[str, Any], code: str, needle: str
+) -> None:
+    live.put_data("ok.csv", CSV_OK)
+    live.put_data("single.csv", "a,y\n" + "".join(f"{i},only\n" for i in range(30)))
+    live.put_data("continuous.csv", "a,y\n" + "".join(f"{i},{i * 0.37 + 0.01}\n" for i in range(100)))
+    live.put_data("tiny.csv", "a,y\n1,p\n2,p\n3,p\n4,n\n5,n\n6,n\n")
+    status = live.run(quick(data))
+    assert status["state"] == "failed"
+    err = status["error"]
+    assert err["code"] == code, err
+    assert needle.lower() in (err["message"] + (err["hint"] or "")).lower()
+    assert err["hint"]
+
+
+def test_worker_survives_failures_and_runs_the_next_job(live: LiveService) -> None:
+    live.put_data("ok.csv", CSV_OK)
+    assert live.run(quick({"location": "nope.csv", "target": "y"}))["state"] == "failed"
+    assert live.run(quick({"location": "ok.csv", "target": "y"}))["state"] == "succeeded"
+
+
+def test_cancel_running_job_keeps_history_then_delete(live: LiveService) -> None:
+    spec = quick({"synthetic": {"n_samples": 4000}}, training={"epochs": 500, "batch_size": 16})
+    job = live.submit(spec)
+    deadline = time.time() + 120
+    with live.client() as c:
+        while time.time() < deadline:
+            st = c.get(f"/v1/jobs/{job['id']}").json()
+            if st["state"] == "running" and st["history"]:
+                break
+            time.sleep(0.3)
+        r = c.post(f"/v1/jobs/{job['id']}/cancel")
+        assert r.status_code == 202 and r.json()["state"] in ("canceling", "canceled")
+        final = live.wait(job["id"], timeout=60)
+        assert final["state"] == "canceled"
+        assert final["error"]["code"] == "canceled_by_user"
+        assert final["history"], "a canceled job keeps its history"
+        _problem(c.post(f"/v1/jobs/{job['id']}/cancel"), 409)
+        assert c.delete(f"/v1/jobs/{job['id']}").status_code == 204
+        _problem(c.get(f"/v1/jobs/{job['id']}"), 404)
+
+
+def test_cancel_queued_job_never_runs(live: LiveService) -> None:
+    blocker = live.submit(quick({"synthetic": {"n_samples": 3000}}, training={"epochs": 500, "batch_size": 16}))
+    queued = live.submit(quick({"synthetic": {"n_samples": 200}}))
+    with live.client() as c:
+        r = c.post(f"/v1/jobs/{queued['id']}/cancel")
+        assert r.json()["state"] == "canceled"
+        c.post(f"/v1/jobs/{blocker['id']}/cancel")
+    assert live.wait(blocker["id"])["state"] == "canceled"
+    final = live.wait(queued["id"])
+    assert final["state"] == "canceled" and final["started_at"] is None and final["attempts"] == 0
+
+
+def test_idempotency_key(live: LiveService) -> None:
+    spec = quick({"synthetic": {"n_samples": 200}})
+    with live.client() as c:
+        a = c.post("/v1/jobs", json=spec, headers={"Idempotency-Key": "k-123"})
+        b = c.post("/v1/jobs", json=spec, headers={"Idempotency-Key": "k-123"})
+        assert a.status_code == 202 and b.status_code == 200 and a.json()["id"] == b.json()["id"]
+        other = dict(spec, seed=7)
+        _problem(c.post("/v1/jobs", json=other, headers={"Idempotency-Key": "k-123"}), 409)
+    live.wait(a.json()["id"])
+
+
+def test_killed_worker_child_ends_job_worker_lost_and_next_job_runs(live: LiveService) -> None:
+    job = live.submit(quick({"synthetic": {"n_samples": 4000}}, training={"epochs": 500, "batch_size": 16}))
+    deadline = time.time() + 120
+    with live.client() as c:
+        while c.get(f"/v1/jobs/{job['id']}").json()["state"] != "running" and time.time() < deadline:
+            time.sleep(0.3)
+    for pid in live.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    final = live.wait(job["id"], timeout=120)
+    assert final["state"] == "failed" and final["error"]["code"] == "worker_lost"
+    assert live.run(quick({"synthetic": {"n_samples": 200}}))["state"] == "succeeded"
