@@ -22,7 +22,7 @@ api: install
 	$(VENV)/bin/uvicorn service.main:app --host $(HOST) --port $(PORT)
 
 worker: install
-	$(VENV)/bin/celery -A workers.celery_app worker -Q $${TASK_QUEUE:-training} --concurrency $${WORKER_CONCURRENCY:-1} --loglevel INFO
+	$(VENV)/bin/celery -A workers.celery_app worker -Q $${TASK_QUEUE:-training},$${PREDICT_QUEUE:-predict} --concurrency $${WORKER_CONCURRENCY:-1} --loglevel INFO
 
 test: install
 	$(VENV)/bin/pytest

@@ -13,6 +13,7 @@ from kombu import Queue
 from core.settings import CommonSettings
 
 RUN_JOB_TASK = "training.run_job"
+PREDICT_TASK = "training.predict"
 
 
 def _prepare_sqlite_broker(url: str) -> None:
@@ -41,8 +42,11 @@ def make_celery(settings: CommonSettings) -> Celery:
         task_ignore_result=True,
         result_backend=None,
         task_default_queue=settings.task_queue,
-        task_queues=[Queue(settings.task_queue)],
-        task_routes={RUN_JOB_TASK: {"queue": settings.task_queue}},
+        task_queues=[Queue(settings.task_queue), Queue(settings.predict_queue)],
+        task_routes={
+            RUN_JOB_TASK: {"queue": settings.task_queue},
+            PREDICT_TASK: {"queue": settings.predict_queue},
+        },
         # A job is one long task: take one at a time so a second job is not stuck behind it.
         worker_prefetch_multiplier=1,
         task_acks_late=False,

@@ -26,6 +26,11 @@ class CommonSettings(BaseSettings):
     )
     data_root: Path = Field(Path("data"), description="data.location paths resolve under here.")
     task_queue: str = Field("training", min_length=1, description="Celery queue for training jobs.")
+    predict_queue: str = Field(
+        "predict",
+        min_length=1,
+        description="Celery queue for predictions (kept apart from training).",
+    )
     broker_polling_interval: float = Field(
         0.2, gt=0, le=10, description="Seconds between polls of the embedded broker."
     )

@@ -18,7 +18,7 @@ def main() -> int:
     port = env.get("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
     concurrency = env.get("WORKER_CONCURRENCY", "1")
-    queue = env.get("TASK_QUEUE", "training")
+    queue = f"{env.get('TASK_QUEUE', 'training')},{env.get('PREDICT_QUEUE', 'predict')}"
     procs = [
         subprocess.Popen(
             [
@@ -40,7 +40,7 @@ def main() -> int:
         ),
     ]
     print(
-        f"API on http://{host}:{port} (docs at /docs); one worker on queue {queue!r}. Ctrl-C stops both.",
+        f"API on http://{host}:{port} (docs at /docs); one worker on queues {queue}. Ctrl-C stops both.",
         flush=True,
     )
 

@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 
 from core.celery_client import make_celery
 from service.problems import install_problem_handlers
-from service.routes import datasets, health, job_artifacts, job_events, jobs
+from service.routes import datasets, health, job_artifacts, job_events, jobs, predictions
 from service.settings import ApiSettings, get_settings
 from store.database import create_schema, make_engine, make_session_factory
 from store.dataset_store import DatasetStore
 from store.job_store import JobStore
+from store.prediction_store import PredictionStore
 
 log = logging.getLogger("service")
 
@@ -47,6 +48,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.job_store = JobStore(sessions)
         app.state.dataset_store = DatasetStore(sessions)
+        app.state.prediction_store = PredictionStore(sessions)
         app.state.celery = make_celery(settings)
         reaper = asyncio.create_task(_reap_lost_workers(app.state.job_store, settings))
         yield
@@ -65,6 +67,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(job_events.router)
     app.include_router(job_artifacts.router)
+    app.include_router(predictions.router)
     app.include_router(datasets.router)
     return app
 

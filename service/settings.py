@@ -27,6 +27,9 @@ class ApiSettings(CommonSettings):
         ge=10,
         description="A running job without a heartbeat this long is failed as worker_lost.",
     )
+    predict_timeout_seconds: float = Field(
+        60.0, gt=0, le=600, description="How long predict waits for a worker."
+    )
     events_poll_seconds: float = Field(0.5, gt=0, le=10)
 
     @field_validator("api_keys")

@@ -1,18 +1,32 @@
-"""The job store as seen from a worker child: one engine per process, made after the fork."""
+"""The stores as seen from a worker process: one engine per process, made after the fork."""
 
 import os
+from dataclasses import dataclass
 
 from store.database import create_schema, make_engine, make_session_factory
 from store.job_store import JobStore
+from store.prediction_store import PredictionStore
 from workers.settings import get_worker_settings
 
-_store: tuple[int, JobStore] | None = None
+
+@dataclass(frozen=True)
+class WorkerStores:
+    jobs: JobStore
+    predictions: PredictionStore
+
+
+_stores: tuple[int, WorkerStores] | None = None
+
+
+def worker_stores() -> WorkerStores:
+    global _stores
+    if _stores is None or _stores[0] != os.getpid():
+        engine = make_engine(get_worker_settings().database_url)
+        create_schema(engine)
+        sessions = make_session_factory(engine)
+        _stores = (os.getpid(), WorkerStores(JobStore(sessions), PredictionStore(sessions)))
+    return _stores[1]
 
 
 def worker_job_store() -> JobStore:
-    global _store
-    if _store is None or _store[0] != os.getpid():
-        engine = make_engine(get_worker_settings().database_url)
-        create_schema(engine)
-        _store = (os.getpid(), JobStore(make_session_factory(engine)))
-    return _store[1]
+    return worker_stores().jobs

@@ -3,11 +3,11 @@
 import logging
 import traceback
 
-from core.celery_client import RUN_JOB_TASK
+from core.celery_client import PREDICT_TASK, RUN_JOB_TASK
 from schemas.job_spec import JobSpec
 from schemas.job_status import JobState
 from workers.celery_app import app
-from workers.job_store_access import worker_job_store
+from workers.job_store_access import worker_job_store, worker_stores
 from workers.settings import get_worker_settings
 
 log = logging.getLogger("workers.tasks")
@@ -31,13 +31,21 @@ def run_job(job_id: str) -> None:
         )
     except BaseException as exc:  # nothing may leave a job running: record, then let Celery see it
         log.error("job %s crashed: %s", job_id, traceback.format_exc())
-        code = "out_of_memory" if isinstance(exc, MemoryError) else "internal_error"
+        if isinstance(exc, MemoryError):
+            code, hint = (
+                "out_of_memory",
+                "Lower training.batch_size, the model size or the data size.",
+            )
+        elif isinstance(exc, SystemExit | KeyboardInterrupt):
+            code, hint = "worker_lost", "The worker was shut down mid-job; resubmit the job."
+        else:
+            code, hint = "internal_error", "This is a bug, not your spec; the worker keeps running."
         store.fail(
             job_id,
             {
                 "code": code,
                 "message": f"The worker hit an unexpected {type(exc).__name__}: {str(exc)[:300]}",
-                "hint": "This is a bug or a resource limit, not your spec; the worker keeps running.",
+                "hint": hint,
             },
         )
         if not isinstance(exc, Exception):
@@ -47,3 +55,30 @@ def run_job(job_id: str) -> None:
         store.succeed(job_id, outcome.result or {}, outcome.diagnosis)
     else:
         store.fail(job_id, outcome.error or {}, outcome.diagnosis, state=outcome.state)
+
+
+@app.task(name=PREDICT_TASK, ignore_result=True)
+def predict(prediction_id: str) -> None:
+    stores = worker_stores()
+    request = stores.predictions.get(prediction_id)
+    if request is None:
+        return
+    from workers.prediction import predict_rows
+    from workers.training.errors import JobFailure
+
+    try:
+        response = predict_rows(get_worker_settings().artifacts_dir / request.job_id, request.rows)
+    except JobFailure as exc:
+        stores.predictions.reject(prediction_id, exc.as_error())
+    except Exception as exc:  # the caller gets an answer, never a hang
+        log.error("prediction %s crashed: %s", prediction_id, traceback.format_exc())
+        stores.predictions.reject(
+            prediction_id,
+            {
+                "code": "internal_error",
+                "message": f"{type(exc).__name__}: {str(exc)[:300]}",
+                "hint": None,
+            },
+        )
+    else:
+        stores.predictions.answer(prediction_id, response)

@@ -79,19 +79,29 @@ def test_caravan_smote_runs_queued_running_succeeded(caravan_smote: dict[str, An
 def test_caravan_smote_panel_and_summary(caravan_smote: dict[str, Any]) -> None:
     res = caravan_smote["result"]
     assert_json_finite(res)
-    assert res["task"] == "binary" and res["labels"] == ["No", "Yes"] and res["positive_label"] == "Yes"
+    assert (
+        res["task"] == "binary"
+        and res["labels"] == ["No", "Yes"]
+        and res["positive_label"] == "Yes"
+    )
     for split in ("test", "validation", "train"):
         assert PANEL_BINARY <= set(res["metrics"][split]), split
     # A hand-written Keras MLP with SMOTE scores about 0.67 ROC-AUC on this split.
     assert 0.6 < res["metrics"]["test"]["roc_auc"] < 0.8
     assert res["confusion_matrix"]["labels"] == ["No", "Yes"]
-    assert sum(map(sum, res["confusion_matrix"]["matrix"])) == sum(res["data_summary"]["class_counts"]["test"].values())
+    assert sum(map(sum, res["confusion_matrix"]["matrix"])) == sum(
+        res["data_summary"]["class_counts"]["test"].values()
+    )
     assert res["baselines"]["majority_class"]["test"]["accuracy"] == pytest.approx(0.94, abs=0.01)
     counts = res["data_summary"]["class_counts"]
     # SMOTE balances the training split only; validation and test keep the true 6%.
-    assert counts["train_after"]["Yes"] == counts["train_after"]["No"] == counts["train_before"]["No"]
+    assert (
+        counts["train_after"]["Yes"] == counts["train_after"]["No"] == counts["train_before"]["No"]
+    )
     assert counts["test"]["Yes"] / sum(counts["test"].values()) == pytest.approx(0.06, abs=0.01)
-    assert counts["validation"]["Yes"] / sum(counts["validation"].values()) == pytest.approx(0.06, abs=0.01)
+    assert counts["validation"]["Yes"] / sum(counts["validation"].values()) == pytest.approx(
+        0.06, abs=0.01
+    )
     assert res["data_summary"]["rows"] == 5822
     assert res["data_summary"]["label_mapping"] == {"No": 0, "Yes": 1}
     assert res["provenance"]["versions"]["tensorflow"]
@@ -102,7 +112,15 @@ def test_caravan_smote_training_summary_and_step_schedule(caravan_smote: dict[st
     tr = caravan_smote["result"]["training"]
     hist = tr["history"]
     assert tr["epochs_run"] == len(hist) and hist[0]["epoch"] == 1
-    assert {"loss", "val_loss", "accuracy", "val_accuracy", "roc_auc", "val_roc_auc", "learning_rate"} <= set(hist[0])
+    assert {
+        "loss",
+        "val_loss",
+        "accuracy",
+        "val_accuracy",
+        "roc_auc",
+        "val_roc_auc",
+        "learning_rate",
+    } <= set(hist[0])
     expected = _step_rates(0.001, 5, 2, 0.9, len(hist))
     assert [r["learning_rate"] for r in hist] == pytest.approx(expected, rel=1e-5)
     assert tr["stopped_early"] is (len(hist) < 40)
@@ -123,7 +141,9 @@ def test_reports_model_and_bundle(live: LiveService, caravan_smote: dict[str, An
         assert report.status_code == 200 and "<svg" in report.text and "roc_auc" in report.text
 
 
-@pytest.mark.parametrize("dataset,task,n_labels", [("breast_cancer", "binary", 2), ("digits", "multiclass", 10)])
+@pytest.mark.parametrize(
+    "dataset,task,n_labels", [("breast_cancer", "binary", 2), ("digits", "multiclass", 10)]
+)
 def test_sklearn_datasets_train(live: LiveService, dataset: str, task: str, n_labels: int) -> None:
     sklearn_csv(dataset, live.data_root / f"{dataset}.csv")
     spec = quick(
@@ -140,7 +160,13 @@ def test_sklearn_datasets_train(live: LiveService, dataset: str, task: str, n_la
     assert res["metrics"]["test"]["accuracy"] > 0.85
     if task == "multiclass":
         m = res["metrics"]["test"]
-        assert {"f1", "f1_weighted", "precision_weighted", "recall_weighted", "roc_auc_ovr_weighted"} <= set(m)
+        assert {
+            "f1",
+            "f1_weighted",
+            "precision_weighted",
+            "recall_weighted",
+            "roc_auc_ovr_weighted",
+        } <= set(m)
         assert set(res["per_class"]) == set(res["labels"])
 
 
@@ -153,3 +179,21 @@ def test_list_filters_and_pages(live: LiveService, caravan_smote: dict[str, Any]
         second = c.get("/v1/jobs", params={"limit": 1, "cursor": first["next_cursor"]}).json()
         assert second["items"][0]["id"] != first["items"][0]["id"]
         assert c.get("/v1/jobs", params={"cursor": "garbage"}).status_code == 422
+
+
+def test_predict_with_the_trained_model(live: LiveService, caravan_smote: dict[str, Any]) -> None:
+    import csv
+
+    with (live.data_root / "caravan.csv").open() as fh:
+        rows = [dict(r) for r, _ in zip(csv.DictReader(fh), range(3), strict=False)]
+    for r in rows:
+        r.pop("Purchase")
+    with live.client() as c:
+        r = c.post(f"/v1/jobs/{caravan_smote['id']}/predict", json={"rows": rows})
+        assert r.status_code == 200, r.text
+        preds = r.json()["predictions"]
+        assert len(preds) == 3 and all(p["label"] in ("No", "Yes") for p in preds)
+        assert all(abs(sum(p["probabilities"].values()) - 1) < 1e-6 for p in preds)
+        bad = c.post(f"/v1/jobs/{caravan_smote['id']}/predict", json={"rows": [{"MOSTYPE": 1}]})
+        assert bad.status_code == 422 and bad.json()["code"] == "missing_columns"
+        assert "lacks 84 column(s)" in bad.json()["detail"] and "AAANHANG" in bad.json()["detail"]

@@ -39,7 +39,7 @@ def redis_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService
         if require("redis"):
             pytest.fail("REQUIRE_REDIS=1 but no Redis answers on 127.0.0.1:6379")
         pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
-    env = {"BROKER_URL": REDIS_URL, "TASK_QUEUE": "training-test"}
+    env = {"BROKER_URL": REDIS_URL, "TASK_QUEUE": "training-test", "PREDICT_QUEUE": "predict-test"}
     if postgres_usable():
         env["DATABASE_URL"] = POSTGRES_URL
     elif require("postgres"):

@@ -44,7 +44,9 @@ class LiveService:
         return self.workdir / "var"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "BROKER_URL"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "BROKER_URL"))
+        }
         env.update(
             VAR_DIR=str(self.var_dir),
             DATA_ROOT=str(self.data_root),
@@ -63,21 +65,48 @@ class LiveService:
         # The same commands as `make worker` and `make api` (and docker-compose.yml).
         self.procs.append(
             subprocess.Popen(
-                [str(VENV_BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", env.get("TASK_QUEUE", "training"),
-                 "--concurrency", "1", "--loglevel", "INFO"],
-                cwd=REPO, env=env, stdout=worker_log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "workers.celery_app",
+                    "worker",
+                    "-Q",
+                    f"{env.get('TASK_QUEUE', 'training')},{env.get('PREDICT_QUEUE', 'predict')}",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "INFO",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
         self.procs.append(
             subprocess.Popen(
-                [str(VENV_BIN / "uvicorn"), "service.main:app", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=REPO, env=env, stdout=api_log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(VENV_BIN / "uvicorn"),
+                    "service.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=api_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
         deadline = time.time() + 60
         while time.time() < deadline:
             if any(p.poll() is not None for p in self.procs):
-                raise RuntimeError(f"service exited early; see {self.workdir}/api.log and worker.log")
+                raise RuntimeError(
+                    f"service exited early; see {self.workdir}/api.log and worker.log"
+                )
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
                     return self
@@ -99,7 +128,9 @@ class LiveService:
 
     def worker_pids(self) -> list[int]:
         """The worker's pool children (where jobs run)."""
-        out = subprocess.run(["pgrep", "-P", str(self.procs[0].pid)], capture_output=True, text=True)
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.procs[0].pid)], capture_output=True, text=True
+        )
         return [int(x) for x in out.stdout.split()]
 
     # --- helpers for tests ------------------------------------------------------------------

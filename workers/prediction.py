@@ -1,0 +1,113 @@
+"""Predictions from a finished job's model and preprocessing, inside a worker child."""
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import joblib
+import keras
+import numpy as np
+
+from workers.training.columns import FeatureColumns
+from workers.training.errors import JobFailure
+
+MAX_CACHED_MODELS = 4
+
+
+@lru_cache(maxsize=MAX_CACHED_MODELS)
+def _load(folder: str) -> tuple[keras.Model, dict[str, Any]]:
+    path = Path(folder)
+    return keras.saving.load_model(path / "model.keras", compile=False), joblib.load(
+        path / "preprocessing.joblib"
+    )
+
+
+def _numeric(name: str, value: Any) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise JobFailure(
+            "bad_value",
+            f"Column {name!r} is numeric, but a row has {str(value)[:40]!r}.",
+            "Send a number or null.",
+        ) from None
+
+
+def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColumns:
+    numeric_names: list[str] = bundle["numeric_names"]
+    categorical_names: list[str] = bundle["categorical_names"]
+    needed = set(numeric_names) | set(categorical_names)
+    pre = bundle["preprocessor"]
+    used = set(pre.numeric_names) | set(pre.categorical_names)
+    for i, row in enumerate(rows):
+        missing = sorted(c for c in used if c not in row)
+        if missing:
+            raise JobFailure(
+                "missing_columns",
+                f"Row {i} lacks {len(missing)} column(s) the model uses: {', '.join(missing[:10])}.",
+                "Send every feature column of the training data (null for unknown values).",
+                columns=missing[:50],
+            )
+        extra = sorted(c for c in row if c not in needed)
+        if extra:
+            raise JobFailure(
+                "unknown_columns",
+                f"Row {i} has column(s) the model was not trained on: {', '.join(extra[:10])}.",
+                "Send only the feature columns of the training data.",
+                columns=extra[:50],
+            )
+    num = np.array([[_numeric(c, r.get(c)) for c in numeric_names] for r in rows], dtype=np.float64)
+    cat = np.array(
+        [[None if r.get(c) is None else str(r.get(c)) for c in categorical_names] for r in rows],
+        dtype=object,
+    )
+    return FeatureColumns(
+        numeric_names,
+        num.reshape(len(rows), len(numeric_names)),
+        categorical_names,
+        cat.reshape(len(rows), len(categorical_names)),
+    )
+
+
+def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    if not (artifacts / "model.keras").is_file():
+        raise JobFailure(
+            "no_model", "This job has no saved model.", "Predict with a succeeded job."
+        )
+    model, bundle = _load(str(artifacts))
+    pre = bundle["preprocessor"]
+    cols = _columns(rows, bundle)
+    X = pre.transform(cols)
+    if not np.isfinite(X).all():
+        bad = [n for i, n in enumerate(pre.numeric_names) if not np.isfinite(X[:, i]).all()]
+        raise JobFailure(
+            "missing_values",
+            f"Missing values in column(s) {', '.join(bad[:10])}, and the job was trained without imputation.",
+            "Send values for these columns, or train with preprocessing.impute set.",
+            columns=bad[:50],
+        )
+    labels: list[str] = bundle["labels"]
+    p = np.asarray(model.predict(X, batch_size=4096, verbose=0), dtype=np.float64)
+    threshold = float(bundle.get("threshold") or 0.5)
+    out = []
+    if len(labels) == 2:
+        p1 = p.reshape(-1)
+        for v in p1:
+            label = labels[1] if v >= threshold else labels[0]
+            out.append(
+                {"label": label, "probabilities": {labels[0]: float(1 - v), labels[1]: float(v)}}
+            )
+        return {"predictions": out, "threshold": threshold}
+    for row in p:
+        out.append(
+            {
+                "label": labels[int(np.argmax(row))],
+                "probabilities": {lab: float(row[i]) for i, lab in enumerate(labels)},
+            }
+        )
+    return {"predictions": out, "threshold": None}
