@@ -13,19 +13,19 @@ from store.job_store import JobStore
 
 
 def _settings(request: Request) -> ApiSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def _job_store(request: Request) -> JobStore:
-    return request.app.state.job_store  # type: ignore[no-any-return]
+    return request.app.state.job_store
 
 
 def _dataset_store(request: Request) -> DatasetStore:
-    return request.app.state.dataset_store  # type: ignore[no-any-return]
+    return request.app.state.dataset_store
 
 
 def _celery(request: Request) -> Celery:
-    return request.app.state.celery  # type: ignore[no-any-return]
+    return request.app.state.celery
 
 
 SettingsDep = Annotated[ApiSettings, Depends(_settings)]

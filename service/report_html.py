@@ -6,7 +6,7 @@ works offline.
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store.tables import JobRow
@@ -22,7 +22,7 @@ def _num(v: Any) -> str:
 
 
 def line_chart(
-    title: str, series: dict[str, Sequence[tuple[float, float]]], *, xlabel: str, ylabel: str
+    title: str, series: Mapping[str, Sequence[tuple[float, float]]], *, xlabel: str, ylabel: str
 ) -> str:
     points = [p for s in series.values() for p in s]
     if not points:

@@ -26,7 +26,7 @@ def _info(row: DatasetRow) -> DatasetInfo:
         filename=row.filename,
         format=row.format,
         size_bytes=row.size_bytes,
-        columns=row.columns,  # type: ignore[arg-type]
+        columns=row.columns,
         rows=row.rows,
         created_at=aware(row.created_at) or row.created_at,
     )

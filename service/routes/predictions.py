@@ -31,7 +31,7 @@ class PredictRequest(BaseModel):
 
 
 def _predictions(request: Request) -> PredictionStore:
-    return request.app.state.prediction_store  # type: ignore[no-any-return]
+    return request.app.state.prediction_store
 
 
 @router.post("/{job_id}/predict")

@@ -135,11 +135,13 @@ def _versions() -> dict[str, str]:
 
 
 def _best_epoch(history: list[dict[str, Any]], monitor: str, mode: str) -> int | None:
-    vals = [(r["epoch"], r.get(monitor)) for r in history if r.get(monitor) is not None]
+    vals: list[tuple[int, float]] = [
+        (int(r["epoch"]), float(r[monitor])) for r in history if r.get(monitor) is not None
+    ]
     if not vals:
         return None
     pick = min if mode == "min" else max
-    return int(pick(vals, key=lambda ev: ev[1])[0])
+    return pick(vals, key=lambda ev: ev[1])[0]
 
 
 def _diagnosis_input(
@@ -325,7 +327,7 @@ def _run(
     splits = {"train": (y_tr, P_tr), "validation": (y_va, P_va), "test": (y_te, P_te)}
     baseline_p: dict[str, dict[str, np.ndarray]] = {
         kind: {
-            name: baseline_probas(y_tr, len(yy), k, kind=kind, seed=seed)  # type: ignore[arg-type]
+            name: baseline_probas(y_tr, len(yy), k, kind=kind, seed=seed)
             for name, (yy, _) in splits.items()
         }
         for kind in ("majority_class", "stratified")
