@@ -27,36 +27,61 @@ def _problem(r: Any, status: int) -> dict[str, Any]:
         ({"data": {"location": "x.csv", "target": "y"}, "trainig": {}}, "trainig", "Extra inputs"),
         ({"data": {"target": "y"}}, "data", "exactly one data source"),
         ({"data": {"location": "x.csv"}}, "data", "data.target is required"),
-        ({"data": {"location": "x.csv", "target": "y"}, "training": {"epochs": 0}}, "training.epochs", "greater than or equal to 1"),
         (
-            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"early_stopping": {"monitor": "val_f2"}}},
+            {"data": {"location": "x.csv", "target": "y"}, "training": {"epochs": 0}},
+            "training.epochs",
+            "greater than or equal to 1",
+        ),
+        (
+            {
+                "data": {"location": "x.csv", "target": "y"},
+                "callbacks": {"early_stopping": {"monitor": "val_f2"}},
+            },
             "callbacks.early_stopping.monitor",
             "use one of loss, accuracy, roc_auc",
         ),
         (
-            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"early_stopping": {"monitor": "val_loss", "mode": "max"}}},
+            {
+                "data": {"location": "x.csv", "target": "y"},
+                "callbacks": {"early_stopping": {"monitor": "val_loss", "mode": "max"}},
+            },
             "callbacks.early_stopping",
             "pass mode='min'",
         ),
         (
-            {"data": {"synthetic": {"n_classes": 3, "n_informative": 4}}, "callbacks": {"early_stopping": {"monitor": "val_roc_auc"}}},
+            {
+                "data": {"synthetic": {"n_classes": 3, "n_informative": 4}},
+                "callbacks": {"early_stopping": {"monitor": "val_roc_auc"}},
+            },
             "body",
             "binary targets only",
         ),
         (
-            {"data": {"location": "x.csv", "target": "y"}, "balancing": {"method": "tomek_links", "k_neighbors": 3}},
+            {
+                "data": {"location": "x.csv", "target": "y"},
+                "balancing": {"method": "tomek_links", "k_neighbors": 3},
+            },
             "balancing",
             "k_neighbors is not a parameter of 'tomek_links'",
         ),
-        ({"data": {"location": "x.csv", "target": "y"}, "metrics": ["acuracy"]}, "metrics", "unknown metric"),
         (
-            {"data": {"location": "x.csv", "target": "y"}, "callbacks": {"lr_schedule": {"type": "linear"}}},
+            {"data": {"location": "x.csv", "target": "y"}, "metrics": ["acuracy"]},
+            "metrics",
+            "unknown metric",
+        ),
+        (
+            {
+                "data": {"location": "x.csv", "target": "y"},
+                "callbacks": {"lr_schedule": {"type": "linear"}},
+            },
             "callbacks.lr_schedule",
             "step",
         ),
     ],
 )
-def test_spec_errors_are_422_naming_field_and_fix(live: LiveService, spec: dict[str, Any], field: str, needle: str) -> None:
+def test_spec_errors_are_422_naming_field_and_fix(
+    live: LiveService, spec: dict[str, Any], field: str, needle: str
+) -> None:
     with live.client() as c:
         body = _problem(c.post("/v1/jobs", json=spec), 422)
     assert body["errors"], body
@@ -72,7 +97,10 @@ def json_text(body: dict[str, Any]) -> str:
 def test_422_does_not_echo_large_input(live: LiveService) -> None:
     huge = "x" * 100_000
     with live.client() as c:
-        r = c.post("/v1/jobs", json={"data": {"location": "a.csv", "target": "y"}, "balancing": {"method": huge}})
+        r = c.post(
+            "/v1/jobs",
+            json={"data": {"location": "a.csv", "target": "y"}, "balancing": {"method": huge}},
+        )
     _problem(r, 422)
     assert len(r.text) < 5000
 
@@ -86,7 +114,12 @@ def test_malformed_json_is_422(live: LiveService) -> None:
 def test_unknown_ids_are_404_and_unfinished_result_is_409(live: LiveService) -> None:
     live.put_data("ok.csv", CSV_OK)
     with live.client() as c:
-        for path in ("/v1/jobs/nope", "/v1/jobs/nope/result", "/v1/jobs/nope/model", "/v1/jobs/nope/report"):
+        for path in (
+            "/v1/jobs/nope",
+            "/v1/jobs/nope/result",
+            "/v1/jobs/nope/model",
+            "/v1/jobs/nope/report",
+        ):
             _problem(c.get(path), 404)
         _problem(c.post("/v1/jobs/nope/cancel"), 404)
         _problem(c.delete("/v1/jobs/nope"), 404)
@@ -98,7 +131,12 @@ def test_unknown_ids_are_404_and_unfinished_result_is_409(live: LiveService) -> 
 
 
 FAILURES = [
-    ("missing_file", {"location": "does-not-exist.csv", "target": "y"}, "file_not_found", "does-not-exist.csv"),
+    (
+        "missing_file",
+        {"location": "does-not-exist.csv", "target": "y"},
+        "file_not_found",
+        "does-not-exist.csv",
+    ),
     ("missing_target", {"location": "ok.csv", "target": "Purchase"}, "missing_target", "Purchase"),
     ("single_class", {"location": "single.csv", "target": "y"}, "single_class", "only"),
     ("continuous", {"location": "continuous.csv", "target": "y"}, "continuous_target", "regress"),
@@ -112,7 +150,9 @@ def test_data_errors_fail_the_job_with_code_message_hint(
 ) -> None:
     live.put_data("ok.csv", CSV_OK)
     live.put_data("single.csv", "a,y\n" + "".join(f"{i},only\n" for i in range(30)))
-    live.put_data("continuous.csv", "a,y\n" + "".join(f"{i},{i * 0.37 + 0.01}\n" for i in range(100)))
+    live.put_data(
+        "continuous.csv", "a,y\n" + "".join(f"{i},{i * 0.37 + 0.01}\n" for i in range(100))
+    )
     live.put_data("tiny.csv", "a,y\n1,p\n2,p\n3,p\n4,n\n5,n\n6,n\n")
     status = live.run(quick(data))
     assert status["state"] == "failed"
@@ -150,7 +190,9 @@ def test_cancel_running_job_keeps_history_then_delete(live: LiveService) -> None
 
 
 def test_cancel_queued_job_never_runs(live: LiveService) -> None:
-    blocker = live.submit(quick({"synthetic": {"n_samples": 3000}}, training={"epochs": 500, "batch_size": 16}))
+    blocker = live.submit(
+        quick({"synthetic": {"n_samples": 3000}}, training={"epochs": 500, "batch_size": 16})
+    )
     queued = live.submit(quick({"synthetic": {"n_samples": 200}}))
     with live.client() as c:
         r = c.post(f"/v1/jobs/{queued['id']}/cancel")
@@ -173,13 +215,35 @@ def test_idempotency_key(live: LiveService) -> None:
 
 
 def test_killed_worker_child_ends_job_worker_lost_and_next_job_runs(live: LiveService) -> None:
-    job = live.submit(quick({"synthetic": {"n_samples": 4000}}, training={"epochs": 500, "batch_size": 16}))
+    job = live.submit(
+        quick({"synthetic": {"n_samples": 4000}}, training={"epochs": 500, "batch_size": 16})
+    )
     deadline = time.time() + 120
     with live.client() as c:
-        while c.get(f"/v1/jobs/{job['id']}").json()["state"] != "running" and time.time() < deadline:
+        while (
+            c.get(f"/v1/jobs/{job['id']}").json()["state"] != "running" and time.time() < deadline
+        ):
             time.sleep(0.3)
     for pid in live.worker_pids():
         os.kill(pid, signal.SIGKILL)
     final = live.wait(job["id"], timeout=120)
     assert final["state"] == "failed" and final["error"]["code"] == "worker_lost"
     assert live.run(quick({"synthetic": {"n_samples": 200}}))["state"] == "succeeded"
+
+
+def test_runtime_limit_fails_job_with_timeout_and_keeps_history(live: LiveService) -> None:
+    spec = quick(
+        {"synthetic": {"n_samples": 4000}},
+        training={"epochs": 500, "batch_size": 16},
+        limits={"max_runtime_seconds": 4},
+    )
+    final = live.run(spec, timeout=120)
+    assert final["state"] == "failed"
+    assert final["error"]["code"] == "timeout" and "max_runtime_seconds" in final["error"]["hint"]
+    assert 0 < len(final["history"]) < 500
+
+
+def test_non_object_bodies_are_422(live: LiveService) -> None:
+    with live.client() as c:
+        for body in ([], "text", 3, None):
+            _problem(c.post("/v1/jobs", json=body), 422)
