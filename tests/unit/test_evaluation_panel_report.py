@@ -17,6 +17,7 @@ KEYS = {
     "confidence_intervals",
     "undefined_metrics",
     "confusion_matrix",
+    "confusion_matrices",
     "per_class",
     "thresholds",
     "curves",

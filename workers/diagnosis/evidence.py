@@ -28,12 +28,13 @@ class DiagnosisInput:
     class_counts_train: dict[str, int] = field(default_factory=dict)  # before balancing
     balancing_method: str | None = None
     n_train_rows: int | None = None
+    n_rows: int | None = None  # all rows used (every split): the base of duplicate_rows
     n_features: int | None = None  # after encoding
     scaling: str | None = None  # "standard" | "minmax" | "none"
     feature_scale_ratio: float | None = None  # max/min std of raw numeric features (train)
     single_feature_auc: dict[str, float] = field(default_factory=dict)  # max(auc, 1 - auc)
     missing_imputed: dict[str, int] = field(default_factory=dict)
-    duplicate_rows: int = 0
+    duplicate_rows: int = 0  # rows repeating an earlier row, counted over all n_rows
     cross_split_duplicates: int = 0
     constant_columns: list[str] = field(default_factory=list)
 

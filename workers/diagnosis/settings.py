@@ -22,7 +22,9 @@ Every threshold below can be overridden by an environment variable named
 | `stopped_early_max_best_epoch` | 2 | stopped_too_early | early stopping triggered and the best epoch is at most this |
 | `oscillation_min_epochs` | 6 | learning_rate_too_high | at least this many finite training-loss epochs are needed |
 | `oscillation_flip_share` | 0.50 | learning_rate_too_high | the sign of successive loss differences flips in more than this share of the epochs |
-| `oscillation_min_relative_change` | 0.05 | learning_rate_too_high | ... and the mean relative epoch-to-epoch loss change exceeds this |
+| `oscillation_min_relative_change` | 0.05 | learning_rate_too_high | ... and the median relative epoch-to-epoch loss change exceeds this (relative to the previous loss, floored at a tenth of the first epoch's) |
+| `oscillation_spike_fraction` | 0.10 | learning_rate_too_high | or: a training-loss rise from one epoch to the next larger than this fraction of the first epoch's loss counts as a spike ... |
+| `oscillation_min_spikes` | 2 | learning_rate_too_high | ... and at least this many spikes fire the finding (a too-high rate makes the loss jump up, then recover) |
 | `no_signal_margin` | 0.02 | no_signal | without a confidence interval: the model's validation primary metric is within this of the best chance baseline (or below it) |
 | `linear_margin` | 0.02 | weaker_than_linear | logistic regression beats the network by more than max(this, the model's CI half-width) |
 | `min_rows_per_feature` | 5.0 | few_samples | fewer training rows per (encoded) feature than this |
@@ -31,7 +33,7 @@ Every threshold below can be overridden by an environment variable named
 | `unscaled_ratio` | 100.0 | unscaled_features | with `preprocessing.scale: none`, max/min std of the numeric features above this |
 | `threshold_imbalance_share` | 0.20 | threshold_mismatch | binary with a minority share below this ... |
 | `threshold_distance` | 0.20 | threshold_mismatch | ... and the best-F1 threshold further than this from 0.5 |
-| `duplicate_warning_share` | 0.05 | data_quality | duplicate rows above this share of the training rows raise the finding to warning (any cross-split duplicate does too) |
+| `duplicate_warning_share` | 0.05 | data_quality | duplicate rows above this share of all rows used (duplicates are counted over every split) raise the finding to warning (any cross-split duplicate does too) |
 """
 
 from pydantic import Field
@@ -186,5 +188,20 @@ class DiagnosisSettings(BaseSettings):
         description="learning_rate_too_high: share of loss-direction flips.",
     )
     oscillation_min_relative_change: float = Field(
-        default=0.05, ge=0, le=10, description="learning_rate_too_high: mean relative loss change."
+        default=0.05,
+        ge=0,
+        le=10,
+        description="learning_rate_too_high: median relative loss change.",
+    )
+    oscillation_spike_fraction: float = Field(
+        default=0.10,
+        gt=0,
+        le=100,
+        description="learning_rate_too_high: a loss rise above this share of the first loss.",
+    )
+    oscillation_min_spikes: int = Field(
+        default=2,
+        ge=1,
+        le=10_000,
+        description="learning_rate_too_high: at least this many loss spikes.",
     )

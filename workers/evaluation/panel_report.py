@@ -67,7 +67,7 @@ def evaluate_splits(
     seed: int = 42,
 ) -> dict[str, Any]:
     """Result sections: ``metrics``, ``confidence_intervals``, ``undefined_metrics``,
-    ``confusion_matrix``, ``per_class``, ``thresholds``, ``curves``, ``baselines``, plus
+    ``confusion_matrix`` (test), ``confusion_matrices`` (per split), ``per_class``, ``thresholds``, ``curves``, ``baselines``, plus
     ``evaluation_notes`` (data repairs such as renormalized probabilities).
 
     A ``best_f1``/``youden`` decision threshold is chosen on validation; without usable
@@ -171,6 +171,8 @@ def evaluate_splits(
             "confidence_intervals": intervals,
             "undefined_metrics": undefined,
             "confusion_matrix": test.confusion_matrix if test else None,
+            # every split's matrix (counts and row-normalized), all labels in every split
+            "confusion_matrices": {split: p.confusion_matrix for split, p in panels.items()},
             "per_class": test.per_class if test else None,
             "thresholds": thresholds_section,
             "curves": curves,

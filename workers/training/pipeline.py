@@ -237,6 +237,7 @@ def _run(
     evidence.update(
         class_counts_train=_counts(y_tr, target.labels),
         n_train_rows=len(y_tr),
+        n_rows=len(y),  # duplicate_rows is counted over all rows
         feature_scale_ratio=_scale_ratio(tr),
         single_feature_auc=_single_feature_auc(tr, y_tr, target, seed),
         missing_imputed=missing,

@@ -217,8 +217,12 @@ def data_quality(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
     constant = [str(c) for c in (inp.constant_columns or [])]
     if not imputed and duplicates <= 0 and cross <= 0 and not constant:
         return None
-    rows = num(inp.n_train_rows)
-    dup_share = duplicates / rows if rows and rows > 0 else None
+    # duplicates are counted over every row used (all splits), so their share is taken of
+    # n_rows; older evidence without n_rows falls back to the training rows
+    total = num(inp.n_rows)
+    base_name = "rows" if total else "training rows"
+    rows = total or num(inp.n_train_rows)
+    dup_share = min(duplicates / rows, 1.0) if rows and rows > 0 else None
     severity = (
         Severity.warning
         if cross > 0 or (dup_share is not None and dup_share > s.duplicate_warning_share)
@@ -233,7 +237,7 @@ def data_quality(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
         )
         fixes.append("check preprocessing.impute for the imputed columns")
     if duplicates > 0:
-        share = f" ({fmt(dup_share * 100, 3)}% of training rows)" if dup_share is not None else ""
+        share = f" ({fmt(dup_share * 100, 3)}% of {base_name})" if dup_share is not None else ""
         parts.append(f"{duplicates} duplicate rows{share}")
         fixes.append("deduplicate the data")
     if cross > 0:
@@ -251,6 +255,8 @@ def data_quality(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
             "missing_imputed": imputed,
             "duplicate_rows": duplicates,
             "duplicate_share": dup_share,
+            "duplicate_share_of": base_name,
+            "n_rows": int(rows) if rows else None,
             "cross_split_duplicates": cross,
             "constant_columns": constant,
         },

@@ -44,15 +44,34 @@ def stopped_too_early(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | No
 
 
 def learning_rate_too_high(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
-    losses = [v for _, v in finite_series(inp, "loss")]
+    """An oscillating training loss: its direction flips in most epochs with sizable moves,
+    or it jumps up (by a share of the first epoch's loss) several times, then recovers."""
+    series_ = finite_series(inp, "loss")
+    losses = [v for _, v in series_]
     if len(losses) < s.oscillation_min_epochs:
         return None
     diffs = [b - a for a, b in zip(losses, losses[1:], strict=False)]
     flips = sum(1 for a, b in zip(diffs, diffs[1:], strict=False) if a * b < 0)
     share = flips / (len(diffs) - 1)
-    rel = [abs(d) / abs(a) for d, a in zip(diffs, losses, strict=False) if a != 0]
+    # relative to the previous loss, but never to less than a tenth of the first epoch's, so
+    # that jitter of a loss already near zero does not read as oscillation
+    floor = 0.1 * abs(losses[0])
+    rel = [
+        abs(d) / max(abs(a), floor)
+        for d, a in zip(diffs, losses, strict=False)
+        if max(abs(a), floor)
+    ]
     mean_rel = sum(rel) / len(rel) if rel else 0.0
-    if share <= s.oscillation_flip_share or mean_rel <= s.oscillation_min_relative_change:
+    # the median, so that the steep first epochs of a healthy run do not carry the average
+    median_rel = sorted(rel)[len(rel) // 2] if rel else 0.0
+    alternating = (
+        share > s.oscillation_flip_share and median_rel > s.oscillation_min_relative_change
+    )
+    first = losses[0]
+    spike_size = s.oscillation_spike_fraction * abs(first)
+    spikes = [series_[i + 1][0] for i, d in enumerate(diffs) if first != 0 and d > spike_size]
+    spiky = len(spikes) >= s.oscillation_min_spikes
+    if not (alternating or spiky):
         return None
     lr = num(inp.learning_rate)
     tips = []
@@ -64,22 +83,36 @@ def learning_rate_too_high(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding
         'or add "callbacks": {"lr_schedule": {"type": "reduce_on_plateau", "factor": 0.5, '
         '"patience": 2}}'
     )
+    parts = []
+    if alternating:
+        parts.append(
+            f"its direction flipped in {flips} of {len(diffs) - 1} epochs "
+            f"({fmt(share * 100, 3)}%) with a median epoch-to-epoch change of "
+            f"{fmt(median_rel * 100, 3)}%"
+        )
+    if spiky:
+        listed = ", ".join(str(e) for e in spikes[:5]) + (", ..." if len(spikes) > 5 else "")
+        parts.append(
+            f"it jumped up by more than {fmt(s.oscillation_spike_fraction * 100, 3)}% of the "
+            f"first epoch's loss {len(spikes)} times (at epochs {listed})"
+        )
+    what = " and ".join(parts)
     return Finding(
         code="learning_rate_too_high",
         severity=Severity.warning,
         area=Area.hyperparameters,
-        message=(
-            f"The training loss oscillates: its direction flipped in {flips} of "
-            f"{len(diffs) - 1} epochs ({fmt(share * 100, 3)}%) with a mean epoch-to-epoch change "
-            f"of {fmt(mean_rel * 100, 3)}%, a sign of a learning rate that is too high."
-        ),
+        message=f"The training loss oscillates: {what}, a sign of a learning rate that is too high.",
         evidence={
             "flips": flips,
             "opportunities": len(diffs) - 1,
             "flip_share": share,
             "mean_relative_change": mean_rel,
+            "median_relative_change": median_rel,
             "flip_share_threshold": s.oscillation_flip_share,
             "relative_change_threshold": s.oscillation_min_relative_change,
+            "spike_epochs": spikes[:20],
+            "spike_threshold": spike_size,
+            "min_spikes": s.oscillation_min_spikes,
             "learning_rate": lr,
         },
         suggestion=sentence(tips, sep=" "),
