@@ -4,27 +4,44 @@ from typing import Literal
 
 Direction = Literal["higher", "lower"]
 
+BINARY_METRICS: tuple[str, ...] = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "roc_auc",
+    "average_precision",
+    "log_loss",
+    "brier_score",
+    "matthews_corrcoef",
+    "cohen_kappa",
+)
+
+MULTICLASS_METRICS: tuple[str, ...] = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+    "roc_auc",
+    "roc_auc_ovr_weighted",
+    "log_loss",
+    "matthews_corrcoef",
+    "cohen_kappa",
+    "top_2_accuracy",
+    "top_3_accuracy",
+)
+
+ALL_METRIC_NAMES: tuple[str, ...] = tuple(dict.fromkeys(BINARY_METRICS + MULTICLASS_METRICS))
+LOWER_IS_BETTER: frozenset[str] = frozenset({"log_loss", "brier_score"})
 METRIC_DIRECTIONS: dict[str, Direction] = {
-    "accuracy": "higher",
-    "balanced_accuracy": "higher",
-    "matthews_corrcoef": "higher",
-    "cohen_kappa": "higher",
-    "precision": "higher",
-    "recall": "higher",
-    "f1": "higher",
-    "precision_weighted": "higher",
-    "recall_weighted": "higher",
-    "f1_weighted": "higher",
-    "specificity": "higher",
-    "roc_auc": "higher",
-    "roc_auc_ovr_weighted": "higher",
-    "average_precision": "higher",
-    "top_2_accuracy": "higher",
-    "top_3_accuracy": "higher",
-    "log_loss": "lower",
-    "brier_score": "lower",
+    name: ("lower" if name in LOWER_IS_BETTER else "higher") for name in ALL_METRIC_NAMES
 }
-ALL_METRIC_NAMES: tuple[str, ...] = tuple(METRIC_DIRECTIONS)
 
 # Names Keras logs during training, usable by early stopping and reduce_on_plateau.
 TRAINING_METRICS = ("loss", "accuracy", "roc_auc")

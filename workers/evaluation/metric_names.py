@@ -1,53 +1,14 @@
-"""Metric names per task and their directions, as published in API.md."""
+"""Which metrics a task reports; the names and directions themselves live in schemas."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Literal
 
+from schemas.metric_names import ALL_METRIC_NAMES as ALL_METRICS
+from schemas.metric_names import BINARY_METRICS, MULTICLASS_METRICS
+
 Task = Literal["binary", "multiclass"]
-Direction = Literal["higher", "lower"]
-
-BINARY_METRICS: tuple[str, ...] = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "roc_auc",
-    "average_precision",
-    "log_loss",
-    "brier_score",
-    "matthews_corrcoef",
-    "cohen_kappa",
-)
-
-MULTICLASS_METRICS: tuple[str, ...] = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "precision_weighted",
-    "recall_weighted",
-    "f1_weighted",
-    "roc_auc",
-    "roc_auc_ovr_weighted",
-    "log_loss",
-    "matthews_corrcoef",
-    "cohen_kappa",
-    "top_2_accuracy",
-    "top_3_accuracy",
-)
-
-ALL_METRICS: tuple[str, ...] = tuple(dict.fromkeys(BINARY_METRICS + MULTICLASS_METRICS))
-
-LOWER_IS_BETTER: frozenset[str] = frozenset({"log_loss", "brier_score"})
-
-METRIC_DIRECTIONS: dict[str, Direction] = {
-    name: ("lower" if name in LOWER_IS_BETTER else "higher") for name in ALL_METRICS
-}
 
 # top-k accuracy is trivially 1.0 when k >= the number of classes, so it is only reported
 # by default when it can tell models apart

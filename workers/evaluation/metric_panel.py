@@ -31,13 +31,11 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+from schemas.metric_names import BINARY_METRICS, METRIC_DIRECTIONS, MULTICLASS_METRICS
 from workers.evaluation.confusion import binary_metrics, multiclass_metrics, per_class_rates
 from workers.evaluation.inputs import CleanInputs, clean_inputs, renormalize
 from workers.evaluation.jsonsafe import finite_or_none
 from workers.evaluation.metric_names import (
-    BINARY_METRICS,
-    METRIC_DIRECTIONS,
-    MULTICLASS_METRICS,
     TOP_K_MIN_CLASSES,
     Task,
     metrics_for_task,
