@@ -216,6 +216,16 @@ class BalancingSpec(StrictModel):
                 "balancing.class_weight applies only with method 'class_weight'. "
                 "Set method: class_weight or remove it."
             )
+        if self.sampling_strategy != "auto" and m in ("tomek_links", "edited_nearest_neighbours"):
+            raise ValueError(
+                f"balancing.sampling_strategy {self.sampling_strategy!r:.60} is not a parameter "
+                f"value {m!r} takes: it removes boundary rows and has no target counts or ratio. "
+                "Remove sampling_strategy (auto), or use random_under / near_miss."
+            )
+        if isinstance(self.sampling_strategy, dict) and any(
+            v < 0 for v in self.sampling_strategy.values()
+        ):
+            raise ValueError("balancing.sampling_strategy counts must be 0 or more.")
         if isinstance(self.sampling_strategy, float) and not 0 < self.sampling_strategy <= 1:
             raise ValueError(
                 "balancing.sampling_strategy as a float is the minority/majority ratio after "

@@ -10,7 +10,9 @@ HEAVY = ("tensorflow", "keras", "sklearn", "imblearn")
 
 def _imported_after(code: str) -> list[str]:
     probe = code + f"\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
     return [m for m in out.stdout.strip().split(",") if m]
 
 

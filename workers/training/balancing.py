@@ -227,22 +227,25 @@ def balance(
         params["random_state"] = seed
     if method in K_NEIGHBORS_METHODS:
         params["k_neighbors"] = _k_neighbors(spec, counts, labels, notes)
-    if spec.n_neighbors is not None:
-        need = spec.n_neighbors + 1
-        if method == "adasyn" and int(counts.min()) < need:
-            small = int(np.argmin(counts))
+    if method == "adasyn":
+        # ADASYN looks for n_neighbors neighbours inside each class it grows.
+        n_nb = spec.n_neighbors if spec.n_neighbors is not None else DEFAULT_K
+        grown = [i for i, c in enumerate(counts) if 0 < c < counts.max()]
+        small = min(grown, key=lambda i: counts[i]) if grown else int(np.argmin(counts))
+        if int(counts[small]) <= n_nb:
+            given = "" if spec.n_neighbors is not None else " (the default)"
             raise JobFailure(
                 "n_neighbors_too_large",
-                f"n_neighbors={spec.n_neighbors} needs more than {spec.n_neighbors} rows in class "
+                f"n_neighbors={n_nb}{given} needs more than {n_nb} rows in class "
                 f"{labels[small]!r}, which has {int(counts[small])} in the training split.",
-                f"Set balancing.n_neighbors to at most {max(int(counts[small]) - 1, 1)}.",
+                f"Set balancing.n_neighbors to at most {max(int(counts[small]) - 1, 1)}, "
+                'or use "random_over" / "class_weight".',
                 label=labels[small],
                 count=int(counts[small]),
+                n_neighbors=n_nb,
             )
+    if spec.n_neighbors is not None:
         params["n_neighbors"] = spec.n_neighbors
-    if method in ("tomek_links",):
-        params.pop("sampling_strategy")
-        params["sampling_strategy"] = "auto"
     sampler = _sampler(method, dict(params), categorical, X.shape[1])
     try:
         Xr, yr = sampler.fit_resample(X, y)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,9 +33,11 @@ class FeatureColumns:
         )
 
     def missing_counts(self) -> dict[str, int]:
-        out = {n: int(np.isnan(self.numeric[:, i]).sum()) for i, n in enumerate(self.numeric_names)}
-        for i, n in enumerate(self.categorical_names):
-            out[n] = int(sum(v is None for v in self.categorical[:, i]))
+        num = np.isnan(self.numeric).sum(axis=0) if self.numeric.size else []
+        out = {n: int(num[i]) for i, n in enumerate(self.numeric_names)}
+        if self.categorical.size:
+            cat = pd.isna(self.categorical).sum(axis=0)
+            out.update({n: int(cat[i]) for i, n in enumerate(self.categorical_names)})
         return {k: v for k, v in out.items() if v}
 
 
@@ -69,24 +72,46 @@ def select_feature_names(table: pa.Table, spec: DataSpec) -> list[str]:
     return chosen
 
 
-def _as_numeric(col: pa.ChunkedArray) -> np.ndarray | None:
+def _as_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column as float64 (nulls stay nulls, NaN once in numpy), or None if not numeric."""
     t = col.type
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return np.asarray(
-            pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-        )
-    if pa.types.is_boolean(t):
-        return np.asarray(
-            pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-        )
-    if pa.types.is_null(t):
-        return np.full(len(col), np.nan)
+    if (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_null(t)
+    ):
+        return col if t == pa.float64() else pc.cast(col, pa.float64())
     return None
+
+
+def _as_strings(col: pa.ChunkedArray) -> np.ndarray:
+    """A column as an object array of str, None for missing (vectorised, no per-row Python)."""
+    if pa.types.is_dictionary(col.type):
+        col = pc.cast(col, col.type.value_type)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = pc.cast(col, pa.string())
+    out = col.to_numpy(zero_copy_only=False)
+    return np.asarray(out, dtype=object)
+
+
+def _stack_columns(columns: list[pa.ChunkedArray], n: int) -> np.ndarray:
+    """(n, p) float64 with NaN for missing, in Fortran order: each chunk is written straight
+    into its column (contiguous writes, no intermediate per-column copy)."""
+    out = np.empty((n, len(columns)), dtype=np.float64, order="F")
+    for i, col in enumerate(columns):
+        start = 0
+        for chunk in col.chunks:
+            end = start + len(chunk)
+            out[start:end, i] = chunk.to_numpy(zero_copy_only=False)
+            start = end
+    return out
 
 
 def split_feature_columns(table: pa.Table, names: list[str]) -> FeatureColumns:
     numeric_names: list[str] = []
-    numeric: list[np.ndarray] = []
+    numeric: list[pa.ChunkedArray] = []
     cat_names: list[str] = []
     cats: list[np.ndarray] = []
     bools: list[str] = []
@@ -100,22 +125,17 @@ def split_feature_columns(table: pa.Table, names: list[str]) -> FeatureColumns:
                 bools.append(name)
         else:
             cat_names.append(name)
-            cats.append(np.asarray(pc.cast(col, pa.string()).to_pylist(), dtype=object))
+            cats.append(_as_strings(col))
     n = table.num_rows
     return FeatureColumns(
         numeric_names,
-        np.column_stack(numeric) if numeric else np.empty((n, 0)),
+        _stack_columns(numeric, n),
         cat_names,
         np.column_stack(cats) if cats else np.empty((n, 0), dtype=object),
         bools,
     )
 
 
-def target_values(table: pa.Table, target: str) -> np.ndarray:
-    """The raw target as an object array (None for missing)."""
-    col = table.column(target)
-    values = col.to_pylist()
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-    return out
+def target_values(table: pa.Table, target: str) -> pa.ChunkedArray:
+    """The raw target column, as read (nulls and NaN are treated as missing by encode_target)."""
+    return table.column(target)

@@ -7,6 +7,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,15 +69,19 @@ def resolve_under_root(root: Path, relative: str) -> Path:
 
 def _read_file(path: Path, declared: str, source: str) -> LoadedData:
     fmt = sniff_format(path, declared)
-    try:
-        table = read_table(path, fmt)
-    except UnreadableTable as exc:
-        raise JobFailure(
-            "unreadable_file",
-            str(exc),
-            "Check data.format (csv, parquet, jsonl) and the file's contents.",
-        ) from exc
-    return LoadedData(table=table, sha256=_hash_file(path), source=source, format=fmt)
+    # Hash while pyarrow parses: both release the GIL, so a large file costs one pass of time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_hash_file, path)
+        try:
+            table = read_table(path, fmt)
+        except UnreadableTable as exc:
+            raise JobFailure(
+                "unreadable_file",
+                str(exc),
+                "Check data.format (csv, parquet, jsonl) and the file's contents.",
+            ) from exc
+        sha256 = digest.result()
+    return LoadedData(table=table, sha256=sha256, source=source, format=fmt)
 
 
 def _builtin(name: str, target: str) -> LoadedData:

@@ -6,10 +6,12 @@ The order follows the contract: impute → scale → (resample, outside this mod
 SMOTENC and SMOTEN treat as categories; `encode` turns that matrix into the model's input.
 """
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
 
@@ -53,18 +55,41 @@ def check_categorical(cols: FeatureColumns, spec: PreprocessingSpec) -> None:
         )
 
 
+def _n_levels(column: np.ndarray) -> int:
+    """Distinct non-missing values of an object column (hash-based, no per-row Python)."""
+    return int(pd.Series(column, dtype=object).nunique(dropna=True))
+
+
+def _most_frequent(column: np.ndarray) -> str:
+    """The most frequent non-missing value; ties go to the smallest, as in SimpleImputer."""
+    counts = pd.Series(column, dtype=object).value_counts(dropna=True)
+    if counts.empty:
+        return MISSING_CATEGORY
+    return str(min(counts.index[counts.to_numpy() == counts.iloc[0]]))
+
+
+def _category_codes(column: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    """Ordinal codes of `column` in `categories`; -1 for a value not seen in training."""
+    codes = pd.Categorical(column, categories=pd.Index(categories, dtype=object)).codes
+    return np.asarray(codes, dtype=np.float64)
+
+
 def _constant_columns(cols: FeatureColumns) -> tuple[list[int], list[int], list[str]]:
     keep_num, keep_cat, constant = [], [], []
+    if cols.numeric.shape[1] and cols.numeric.shape[0]:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            lo, hi = np.nanmin(cols.numeric, axis=0), np.nanmax(cols.numeric, axis=0)
+        varies = ~np.isnan(lo) & (lo != hi)
+    else:
+        varies = np.zeros(cols.numeric.shape[1], dtype=bool)
     for i, name in enumerate(cols.numeric_names):
-        col = cols.numeric[:, i]
-        finite = col[~np.isnan(col)]
-        if finite.size == 0 or np.all(finite == finite[0]):
-            constant.append(name)
-        else:
+        if varies[i]:
             keep_num.append(i)
+        else:
+            constant.append(name)
     for i, name in enumerate(cols.categorical_names):
-        levels = {v for v in cols.categorical[:, i] if v is not None}
-        if len(levels) <= 1:
+        if _n_levels(cols.categorical[:, i]) <= 1:
             constant.append(name)
         else:
             keep_cat.append(i)
@@ -100,21 +125,41 @@ class FittedPreprocessor:
         return list(range(self.n_numeric, self.n_numeric + len(self.categorical_names)))
 
     def to_resampling_matrix(self, cols: FeatureColumns) -> np.ndarray:
-        num = cols.numeric[:, self.numeric_idx]
-        if self.num_imputer is not None and num.shape[1]:
+        num = (
+            cols.numeric
+            if self.numeric_idx == list(range(cols.numeric.shape[1]))
+            else cols.numeric[:, self.numeric_idx]
+        )
+        if self.num_imputer is not None and num.shape[1] and np.isnan(num).any():
             num = self.num_imputer.transform(num)
-        if self.scaler is not None and num.shape[1]:
-            num = self.scaler.transform(num)
+        p = num.shape[1]
         cat = cols.categorical[:, self.categorical_idx]
-        if cat.shape[1]:
-            cat = np.where(cat == None, MISSING_CATEGORY, cat)  # noqa: E711  (elementwise)
-            if self.cat_imputer is not None:
-                cat = self.cat_imputer.transform(cat)
-            assert self.ordinal is not None
-            codes = self.ordinal.transform(cat)
+        # One output matrix, written in place: scaled numbers, then category codes.
+        out = np.empty((num.shape[0], p + cat.shape[1]), dtype=np.float64)
+        if isinstance(self.scaler, StandardScaler) and p:
+            np.subtract(num, self.scaler.mean_, out=out[:, :p])
+            out[:, :p] /= self.scaler.scale_
+        elif isinstance(self.scaler, MinMaxScaler) and p:
+            np.multiply(num, self.scaler.scale_, out=out[:, :p])
+            out[:, :p] += self.scaler.min_
         else:
-            codes = np.empty((num.shape[0], 0))
-        return np.hstack([np.asarray(num, dtype=np.float64), codes])
+            out[:, :p] = num
+        if cat.shape[1]:
+            assert self.ordinal is not None
+            for j in range(cat.shape[1]):
+                column = cat[:, j]
+                missing = pd.isna(column)
+                if missing.any():
+                    column = column.copy()
+                    column[missing] = self._fill_value(j)
+                out[:, p + j] = _category_codes(column, self.ordinal.categories_[j])
+        return out
+
+    def _fill_value(self, j: int) -> str:
+        """What a missing category becomes: the fitted fill value, or its own category."""
+        if self.cat_imputer is not None:
+            return str(self.cat_imputer.statistics_[j])
+        return MISSING_CATEGORY
 
     def fit_encoder(self, resampled: np.ndarray) -> None:
         if self.categorical_names:
@@ -182,17 +227,23 @@ def fit_preprocessor(train: FeatureColumns, spec: PreprocessingSpec) -> FittedPr
     cat_names = [train.categorical_names[i] for i in keep_cat]
     n = train.n_rows
     for i, name in zip(keep_cat, cat_names, strict=True):
-        levels = len({v for v in train.categorical[:, i] if v is not None})
+        levels = _n_levels(train.categorical[:, i])
         if levels > MAX_ONEHOT_CATEGORIES:
             report.high_cardinality[name] = levels
         if n and levels / n > 0.9:
             report.id_like.append(name)
-    for i, name in zip(keep_num, num_names, strict=True):
-        col = train.numeric[:, i]
-        if n > 20 and np.all(col[~np.isnan(col)] % 1 == 0) and len(np.unique(col)) == n:
-            report.id_like.append(name)
+    all_num = keep_num == list(range(train.numeric.shape[1]))
+    num = train.numeric if all_num else train.numeric[:, keep_num]
+    if n > 20 and keep_num:
+        # Only columns of whole numbers can be IDs: screen on a head sample, then confirm.
+        with np.errstate(invalid="ignore"):
+            head = num[: min(n, 1000)]
+            maybe = np.all(np.isnan(head) | (head % 1 == 0), axis=0)
+            for col_j in np.flatnonzero(maybe).tolist():
+                col = num[:, col_j]
+                if np.all(col[~np.isnan(col)] % 1 == 0) and len(np.unique(col)) == n:
+                    report.id_like.append(num_names[col_j])
 
-    num = train.numeric[:, keep_num]
     num_imputer = None
     # Fitted even when training has no gaps: validation, test or predictions may have some.
     if spec.impute != "none" and num.shape[1]:
@@ -205,7 +256,8 @@ def fit_preprocessor(train: FeatureColumns, spec: PreprocessingSpec) -> FittedPr
                 else 0.0
             )
         num_imputer = SimpleImputer(strategy=strategy, keep_empty_features=True, **kwargs).fit(num)
-        num = num_imputer.transform(num)
+        if np.isnan(num).any():
+            num = num_imputer.transform(num)
     scaler: StandardScaler | MinMaxScaler | None = None
     if spec.scale != "none" and num.shape[1]:
         scaler = (StandardScaler() if spec.scale == "standard" else MinMaxScaler()).fit(num)
@@ -214,17 +266,38 @@ def fit_preprocessor(train: FeatureColumns, spec: PreprocessingSpec) -> FittedPr
     cat_imputer = None
     ordinal = None
     if cat.shape[1]:
-        cat = np.where(cat == None, MISSING_CATEGORY, cat)  # noqa: E711
+        cat = cat.copy()
         if spec.impute != "none":
-            fill = str(spec.impute_fill_value) if spec.impute == "constant" else None
-            strategy = "constant" if spec.impute == "constant" else "most_frequent"
+            # A constant fill for every string column; most_frequent for the other strategies
+            # (a mean of categories does not exist). Computed with pandas: no per-row Python.
+            fills = [
+                str(spec.impute_fill_value)
+                if spec.impute == "constant"
+                else _most_frequent(cat[:, j])
+                for j in range(cat.shape[1])
+            ]
+            # Kept as a fitted SimpleImputer so the artifact stays self-describing.
             cat_imputer = SimpleImputer(
-                missing_values=MISSING_CATEGORY, strategy=strategy, fill_value=fill
-            ).fit(cat)
-            cat = cat_imputer.transform(cat)
+                missing_values=None, strategy="constant", fill_value=""
+            ).fit(np.array([fills], dtype=object))
+            cat_imputer.statistics_ = np.array(fills, dtype=object)
+        for j in range(cat.shape[1]):
+            missing = pd.isna(cat[:, j])
+            if missing.any():
+                cat[missing, j] = (
+                    cat_imputer.statistics_[j] if cat_imputer is not None else MISSING_CATEGORY
+                )
+        # Sorted categories, as OrdinalEncoder would find them, from pandas' hash-based unique;
+        # the encoder keeps them for predictions (transforms use pandas codes, see above).
+        categories = [
+            np.sort(pd.unique(cat[:, j]).astype(str)).astype(object) for j in range(cat.shape[1])
+        ]
         ordinal = OrdinalEncoder(
-            handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64
-        ).fit(cat)
+            categories=categories,
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            dtype=np.float64,
+        ).fit(np.array([[c[0] for c in categories]], dtype=object))
     return FittedPreprocessor(
         spec=spec,
         numeric_names=num_names,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workers.training.errors import JobFailure
 
@@ -34,20 +36,50 @@ class Target:
     dropped_missing: int
 
 
-def _looks_continuous(values: np.ndarray) -> bool:
-    floats = [v for v in values if isinstance(v, float | np.floating)]
-    if len(floats) < len(values) * 0.5:
+def _looks_continuous(values: pa.Array) -> bool:
+    if not pa.types.is_floating(values.type) or len(values) == 0:
         return False
-    non_integral = sum(1 for v in floats if not float(v).is_integer())
-    distinct = len(set(floats))
-    return non_integral > 0 and distinct > 20
+    arr = values.to_numpy(zero_copy_only=False)
+    non_integral = bool(np.any(arr != np.floor(arr)))
+    return non_integral and len(np.unique(arr)) > 20
+
+
+def _as_arrow(raw: "np.ndarray | pa.Array | pa.ChunkedArray") -> pa.Array:
+    """The target as one pyarrow array; NaN counts as missing."""
+    if isinstance(raw, pa.ChunkedArray):
+        arr = raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
+    elif isinstance(raw, pa.Array):
+        arr = raw
+    else:
+        values = [None if v is None or (isinstance(v, float) and v != v) else v for v in raw]
+        try:
+            arr = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array([None if v is None else label_text(v) for v in values], pa.string())
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if pa.types.is_floating(arr.type):
+        arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr)
+    return arr
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    if isinstance(v, bool | np.bool_):
+        return (0, int(v))
+    if isinstance(v, int | float | np.number):
+        return (1, float(v))
+    return (2, str(v))
 
 
 def encode_target(
-    raw: np.ndarray, *, positive_label: Any = None, target_name: str = "target"
+    raw: "np.ndarray | pa.Array | pa.ChunkedArray",
+    *,
+    positive_label: Any = None,
+    target_name: str = "target",
 ) -> Target:
-    keep = np.array([v is not None for v in raw], dtype=bool)
-    values = raw[keep]
+    arr = _as_arrow(raw)
+    keep = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = arr.filter(pa.array(keep)) if not keep.all() else arr
     if len(values) == 0:
         raise JobFailure(
             "empty_target",
@@ -55,18 +87,42 @@ def encode_target(
             "Check data.target.",
         )
     if _looks_continuous(values):
+        n_distinct = len(pc.unique(values))
         raise JobFailure(
             "continuous_target",
-            f"The target {target_name!r} looks continuous ({len(set(values.tolist()))} distinct "
+            f"The target {target_name!r} looks continuous ({n_distinct} distinct "
             "non-integer values); this service trains classifiers, not regressors.",
             "Pick a categorical label column, or bin the target into classes first.",
             column=target_name,
         )
-    texts = np.array([label_text(v) for v in values], dtype=object)
-    uniq, counts = np.unique(texts, return_counts=True)
-    original = {}
-    for v, t in zip(values, texts, strict=True):
-        original.setdefault(t, v.item() if isinstance(v, np.generic) else v)
+    # Work on the distinct values (few) rather than on every row.
+    distinct = pc.unique(values)
+    if len(distinct) > 10 * MAX_CLASSES:
+        raise JobFailure(
+            "too_many_classes",
+            f"The target {target_name!r} has {len(distinct)} distinct values; at most "
+            f"{MAX_CLASSES} classes are supported.",
+            "If the target is a number, this is a regression task, which the service does not offer.",
+            column=target_name,
+        )
+    row_distinct = np.asarray(
+        pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
+    )
+    distinct_values = sorted(distinct.to_pylist(), key=_sort_key)
+    text_of = {}
+    original: dict[str, Any] = {}
+    for v in distinct_values:
+        t = label_text(v)
+        text_of[v] = t
+        original.setdefault(t, v)
+    texts_sorted = list(original)  # label texts in value order
+    text_index = {t: i for i, t in enumerate(texts_sorted)}
+    distinct_to_text = np.array(
+        [text_index[text_of[v]] for v in distinct.to_pylist()], dtype=np.int64
+    )
+    row_text = distinct_to_text[row_distinct]
+    counts = np.bincount(row_text, minlength=len(texts_sorted))
+    uniq = texts_sorted
     if len(uniq) < 2:
         raise JobFailure(
             "single_class",
@@ -83,7 +139,7 @@ def encode_target(
             column=target_name,
         )
     task = "binary" if len(uniq) == 2 else "multiclass"
-    labels = [str(u) for u in uniq]
+    labels = list(uniq)
     positive_index: int | None = None
     if task == "binary":
         if positive_label is None:
@@ -106,8 +162,8 @@ def encode_target(
             f"data.positive_label applies to binary targets; {target_name!r} has {len(labels)} classes.",
             "Remove data.positive_label.",
         )
-    code = {label: i for i, label in enumerate(labels)}
-    y = np.array([code[t] for t in texts], dtype=np.int64)
+    code = np.array([labels.index(t) for t in texts_sorted], dtype=np.int64)
+    y = code[row_text]
     return Target(
         y=y,
         keep=keep,
