@@ -5,8 +5,9 @@ bad values fail at start-up, not at the first request.
 """
 
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -78,3 +79,17 @@ class CommonSettings(BaseSettings):
     def ensure_dirs(self) -> None:
         for d in (self.var_dir, self.artifacts_dir, self.uploads_dir):
             d.mkdir(parents=True, exist_ok=True)
+
+
+S = TypeVar("S", bound=CommonSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Read settings from the environment, or stop the process with one line per bad variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        lines = [
+            f"  {'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        ]
+        raise SystemExit("Invalid configuration:\n" + "\n".join(lines)) from None

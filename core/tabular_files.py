@@ -1,5 +1,6 @@
 """Reading tabular files (CSV, Parquet, JSON Lines) with pyarrow, shared by uploads and workers."""
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -54,7 +55,9 @@ def _csv_options(path: Path) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pac
     )
 
 
-def read_table(path: Path, fmt: TableFormat) -> pa.Table:
+def read_table(path: Path, fmt: TableFormat, *, name: str | None = None) -> pa.Table:
+    """`name` is what error messages call the file: the caller's name for it, not ours."""
+    name = name or path.name
     try:
         if fmt == "parquet":
             return pq.read_table(path)
@@ -63,10 +66,12 @@ def read_table(path: Path, fmt: TableFormat) -> pa.Table:
         read, parse, convert = _csv_options(path)
         return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableTable(f"could not read {path.name} as {fmt}: {str(exc)[:300]}") from exc
+        raise UnreadableTable(f"could not read {name} as {fmt}: {str(exc)[:200]}") from exc
 
 
-def iter_batches(path: Path, fmt: TableFormat) -> Iterator[pa.RecordBatch]:
+def iter_batches(
+    path: Path, fmt: TableFormat, *, name: str | None = None
+) -> Iterator[pa.RecordBatch]:
     """Batches of the file, so that scanning a large upload does not hold it all in memory."""
     try:
         if fmt == "parquet":
@@ -79,19 +84,34 @@ def iter_batches(path: Path, fmt: TableFormat) -> Iterator[pa.RecordBatch]:
                 path, read_options=read, parse_options=parse, convert_options=convert
             )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableTable(f"could not read {path.name} as {fmt}: {str(exc)[:300]}") from exc
+        raise UnreadableTable(
+            f"could not read {name or path.name} as {fmt}: {str(exc)[:200]}"
+        ) from exc
 
 
-def scan_columns(path: Path, fmt: TableFormat) -> tuple[int, list[dict[str, object]]]:
+def duplicate_names(names: list[str]) -> list[str]:
+    return sorted(n for n, count in Counter(names).items() if count > 1)
+
+
+def scan_columns(
+    path: Path, fmt: TableFormat, *, name: str | None = None
+) -> tuple[int, list[dict[str, object]]]:
     """Row count and, per column, its type and missing count, read batch by batch."""
+    name = name or path.name
     rows = 0
     missing: dict[str, int] = {}
     dtypes: dict[str, str] = {}
-    for batch in iter_batches(path, fmt):
+    for batch in iter_batches(path, fmt, name=name):
+        if not dtypes:
+            dup = duplicate_names(batch.schema.names)
+            if dup:
+                raise UnreadableTable(
+                    f"{name} has duplicate column names: {', '.join(dup[:10])}; rename them."
+                )
         rows += batch.num_rows
-        for name, col in zip(batch.schema.names, batch.columns, strict=True):
-            dtypes.setdefault(name, str(col.type))
-            missing[name] = missing.get(name, 0) + col.null_count
-    if not dtypes:
-        raise UnreadableTable(f"{path.name} has no columns")
+        for col_name, col in zip(batch.schema.names, batch.columns, strict=True):
+            dtypes.setdefault(col_name, str(col.type))
+            missing[col_name] = missing.get(col_name, 0) + col.null_count
+    if not dtypes or rows == 0:
+        raise UnreadableTable(f"{name} has no data rows; upload a file with a header and data.")
     return rows, [{"name": n, "dtype": dtypes[n], "missing": missing[n]} for n in dtypes]

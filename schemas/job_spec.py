@@ -9,7 +9,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schemas.metric_names import ALL_METRIC_NAMES, MONITOR_NAMES
+from schemas.metric_names import (
+    ALL_METRIC_NAMES,
+    BINARY_METRICS,
+    MONITOR_NAMES,
+    MULTICLASS_METRICS,
+)
 
 
 class StrictModel(BaseModel):
@@ -44,6 +49,11 @@ class SyntheticData(StrictModel):
                 "n_classes * n_clusters_per_class must be at most 2**n_informative; "
                 "raise n_informative."
             )
+        if self.weights is not None and sum(self.weights) > 1 + 1e-9:
+            raise ValueError(
+                f"weights sum to {sum(self.weights):.3g}; they are class proportions and must sum "
+                "to at most 1 (the last class takes the rest when one is left out)."
+            )
         if self.weights is not None and len(self.weights) not in (
             self.n_classes,
             self.n_classes - 1,
@@ -58,6 +68,7 @@ class SyntheticData(StrictModel):
 class DataSpec(StrictModel):
     location: str | None = Field(
         None,
+        min_length=1,
         max_length=2048,
         description=(
             "A path relative to DATA_ROOT, file:// under it, dataset:{id} of an upload, "
@@ -91,7 +102,18 @@ class DataSpec(StrictModel):
                 "Give exactly one data source: data.location (a file, dataset:{id}, builtin:{name} "
                 "or URL) or data.synthetic."
             )
-        generated = self.synthetic is not None or (self.location or "").startswith("builtin:")
+        loc = self.location or ""
+        if loc.startswith("builtin:") and loc.removeprefix("builtin:") not in BUILTIN_N_CLASSES:
+            raise ValueError(
+                f"unknown builtin dataset {loc[:60]!r}; use one of "
+                f"{', '.join('builtin:' + b for b in BUILTIN_N_CLASSES)}."
+            )
+        if "://" in loc and not loc.startswith(("file://", "http://", "https://")):
+            raise ValueError(
+                f"data.location scheme {loc.split('://')[0][:20]!r} is not supported; use a path "
+                "under the data root, file://, dataset:{id}, builtin:{name} or http(s)://."
+            )
+        generated = self.synthetic is not None or loc.startswith("builtin:")
         if self.target is None:
             if not generated:
                 raise ValueError("data.target is required: name the label column of the file.")
@@ -118,9 +140,11 @@ class PreprocessingSpec(StrictModel):
     impute: Literal["none", "mean", "median", "most_frequent", "constant"] = Field(
         "none", description="How to fill missing values; none fails the job naming the columns."
     )
-    impute_fill_value: float | str = Field(
+    impute_fill_value: float = Field(
         0.0,
-        description="The value used by impute: constant (numeric columns; strings get it as text).",
+        ge=-1e12,
+        le=1e12,
+        description="The value impute: constant fills in; string columns get it as text.",
     )
     categorical: Literal["onehot", "error"] = Field(
         "onehot", description="onehot encodes string columns; error fails the job naming them."
@@ -426,7 +450,31 @@ class JobSpec(StrictModel):
     @model_validator(mode="after")
     def _knowable_now(self) -> Self:
         """Errors that can be known before any data is read: fail them at submission."""
+        sched = self.callbacks.lr_schedule
+        if (
+            isinstance(sched, CosineSchedule)
+            and sched.min_learning_rate >= self.training.learning_rate
+        ):
+            raise ValueError(
+                f"callbacks.lr_schedule.min_learning_rate ({sched.min_learning_rate:g}) must be below "
+                f"training.learning_rate ({self.training.learning_rate:g}) for the cosine schedule to decay."
+            )
         n_classes = self.known_n_classes()
+        if n_classes is not None:
+            task_metrics = BINARY_METRICS if n_classes == 2 else MULTICLASS_METRICS
+            wrong = [
+                m
+                for m in ([self.primary_metric] if self.primary_metric else [])
+                if m not in task_metrics
+            ]
+            if isinstance(self.metrics, list):
+                wrong += [m for m in self.metrics if m not in task_metrics]
+            if wrong:
+                kind = "binary" if n_classes == 2 else f"{n_classes}-class"
+                raise ValueError(
+                    f"metric(s) {', '.join(wrong)} are not reported for a {kind} target; use "
+                    f"{', '.join(task_metrics)}."
+                )
         if n_classes is not None and n_classes > 2:
             es = self.callbacks.early_stopping
             monitors = [es.monitor] if es else []

@@ -18,29 +18,39 @@ def main() -> int:
     port = env.get("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
     concurrency = env.get("WORKER_CONCURRENCY", "1")
-    queue = f"{env.get('TASK_QUEUE', 'training')},{env.get('PREDICT_QUEUE', 'predict')}"
-    procs = [
-        subprocess.Popen(
+    queue = env.get("TASK_QUEUE", "training")
+    predict_queue = env.get("PREDICT_QUEUE", "predict")
+
+    def worker(queues: str, name: str, n: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 str(VENV_BIN / "celery"),
                 "-A",
                 "workers.celery_app",
                 "worker",
                 "-Q",
-                queue,
+                queues,
+                "-n",
+                f"{name}@%h",
                 "--concurrency",
-                concurrency,
+                n,
                 "--loglevel",
                 "INFO",
             ],
             env=env,
-        ),
+        )
+
+    # Predictions get a worker of their own, so they are not stuck behind a long training job.
+    procs = [
+        worker(queue, "training", concurrency),
+        worker(predict_queue, "predict", "1"),
         subprocess.Popen(
             [str(VENV_BIN / "uvicorn"), "service.main:app", "--host", host, "--port", port], env=env
         ),
     ]
     print(
-        f"API on http://{host}:{port} (docs at /docs); one worker on queues {queue}. Ctrl-C stops both.",
+        f"API on http://{host}:{port} (docs at /docs); a training worker on {queue!r} and a "
+        f"prediction worker on {predict_queue!r}. Ctrl-C stops all three.",
         flush=True,
     )
 

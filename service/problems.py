@@ -50,8 +50,13 @@ def _short(text: str) -> str:
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     # FastAPI prefixes the body's fields with "body"; callers know the spec's own field names.
+    # A misspelt key is part of the location: echo only its prefix.
     parts = [p for p in loc if p != "body"]
-    return [p if isinstance(p, int) else str(p) for p in parts]
+    return [p if isinstance(p, int) else _prefix(str(p)) for p in parts]
+
+
+def _prefix(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _dotted(loc: list[str | int]) -> str:
@@ -66,7 +71,10 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     for e in errors:
         loc = _loc(e.get("loc", ()))
         msg = _short(str(e.get("msg", "invalid value")).removeprefix("Value error, "))
-        # Tagged unions add the tag to the location; it names no field the caller wrote.
+        if e.get("type") == "json_invalid":
+            reason = (e.get("ctx") or {}).get("error", "")
+            msg = f"The body is not valid JSON ({_prefix(str(reason), 120)}); send a JSON object."
+            loc = []
         out.append(
             {"loc": loc, "field": _dotted(loc), "msg": msg, "type": e.get("type", "value_error")}
         )

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from pydantic import Field, field_validator
 
-from core.settings import CommonSettings
+from core.settings import CommonSettings, load_settings
 
 
 class ApiSettings(CommonSettings):
@@ -23,7 +23,7 @@ class ApiSettings(CommonSettings):
     default_max_runtime_seconds: int = Field(3600, ge=1, description="When a spec sets no limit.")
     max_runtime_seconds: int = Field(6 * 3600, ge=1, description="The cap on any spec's limit.")
     worker_lost_after_seconds: int = Field(
-        300,
+        120,
         ge=10,
         description="A running job without a heartbeat this long is failed as worker_lost.",
     )
@@ -47,4 +47,4 @@ class ApiSettings(CommonSettings):
 
 @lru_cache
 def get_settings() -> ApiSettings:
-    return ApiSettings()
+    return load_settings(ApiSettings)

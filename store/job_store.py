@@ -15,6 +15,11 @@ from schemas.job_status import FINAL_STATES, JobState
 from store.tables import JobEventRow, JobRow, utcnow
 
 FINAL = tuple(s.value for s in FINAL_STATES)
+CANCELED_ERROR = {
+    "code": "canceled_by_user",
+    "message": "The job was canceled by a cancel request.",
+    "hint": None,
+}
 
 
 def aware(dt: datetime | None) -> datetime | None:
@@ -243,11 +248,6 @@ class JobStore:
 
     def request_cancel(self, job_id: str) -> JobState | None:
         """Queued jobs are canceled at once; running ones are asked to stop at the next epoch."""
-        cancel_error = {
-            "code": "canceled_by_user",
-            "message": "The job was canceled by a cancel request.",
-            "hint": None,
-        }
         with self._sessions.begin() as s:
             if self._transition(
                 s,
@@ -257,7 +257,7 @@ class JobStore:
                     "state": JobState.canceled.value,
                     "finished_at": utcnow(),
                     "cancel_requested": True,
-                    "error": cancel_error,
+                    "error": CANCELED_ERROR,
                 },
             ):
                 return JobState.canceled
@@ -283,8 +283,33 @@ class JobStore:
             s.execute(delete(JobEventRow).where(JobEventRow.job_id == job_id))
             return True
 
+    def mark_lost(
+        self, job_id: str, *, code: str = "worker_lost", message: str | None = None
+    ) -> bool:
+        """The worker running this job is gone: a job being canceled ends canceled, any other failed."""
+        with self._sessions.begin() as s:
+            if self._transition(
+                s,
+                job_id,
+                [JobState.canceling.value],
+                {
+                    "state": JobState.canceled.value,
+                    "finished_at": utcnow(),
+                    "error": CANCELED_ERROR,
+                },
+            ):
+                return True
+        return self.fail(
+            job_id,
+            {
+                "code": code,
+                "message": message or "The worker running this job stopped responding.",
+                "hint": "Resubmit the job; if it happens again, lower batch_size, the model or the data size.",
+            },
+        )
+
     def fail_stale_running(self, older_than: timedelta) -> list[str]:
-        """Jobs whose worker stopped sending heartbeats: mark them failed with worker_lost."""
+        """Jobs whose worker stopped sending heartbeats (killed, out of memory, machine gone)."""
         limit = utcnow() - older_than
         with self._sessions() as s:
             ids = list(
@@ -295,18 +320,7 @@ class JobStore:
                     )
                 )
             )
-        lost = []
-        for job_id in ids:
-            if self.fail(
-                job_id,
-                {
-                    "code": "worker_lost",
-                    "message": "The worker running this job stopped responding.",
-                    "hint": "Resubmit the job; if it happens again, lower batch_size or model size.",
-                },
-            ):
-                lost.append(job_id)
-        return lost
+        return [job_id for job_id in ids if self.mark_lost(job_id)]
 
 
 def encode_cursor(created_at: datetime, job_id: str) -> str:

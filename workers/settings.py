@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from pydantic import Field, field_validator
 
-from core.settings import CommonSettings
+from core.settings import CommonSettings, load_settings
 
 
 class WorkerSettings(CommonSettings):
@@ -35,4 +35,4 @@ class WorkerSettings(CommonSettings):
 
 @lru_cache
 def get_worker_settings() -> WorkerSettings:
-    return WorkerSettings()
+    return load_settings(WorkerSettings)

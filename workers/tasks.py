@@ -2,6 +2,11 @@
 
 import logging
 import traceback
+from typing import Any
+
+from billiard.exceptions import WorkerLostError
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import task_failure
 
 from core.celery_client import PREDICT_TASK, RUN_JOB_TASK
 from schemas.job_spec import JobSpec
@@ -82,3 +87,19 @@ def predict(prediction_id: str) -> None:
         )
     else:
         stores.predictions.answer(prediction_id, response)
+
+
+@task_failure.connect
+def _job_lost(sender: Any = None, args: Any = None, exception: Any = None, **_: Any) -> None:
+    """Runs in the worker's parent when a pool child dies mid-job (killed, out of memory, hard
+    time limit): end the job now instead of waiting for its heartbeat to go stale."""
+    if getattr(sender, "name", None) != RUN_JOB_TASK or not args:
+        return
+    if isinstance(exception, TimeLimitExceeded):
+        worker_job_store().mark_lost(
+            args[0], code="timeout", message="The job ran past its hard time limit and was stopped."
+        )
+    elif isinstance(exception, WorkerLostError):
+        worker_job_store().mark_lost(
+            args[0], message=f"The worker process running this job died: {exception}"
+        )

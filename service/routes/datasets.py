@@ -81,7 +81,7 @@ async def upload_dataset(
     final = settings.uploads_dir / f"{dataset_id}.{fmt}"
     os.replace(tmp, final)
     try:
-        rows, columns = await run_in_threadpool(scan_columns, final, fmt)
+        rows, columns = await run_in_threadpool(lambda: scan_columns(final, fmt, name=filename))
     except UnreadableTable as exc:
         final.unlink(missing_ok=True)
         raise Problem(422, "Unreadable data file", str(exc)) from exc

@@ -39,7 +39,8 @@ async def _stream(store: JobStore, job_id: str, after: int, poll: float) -> Asyn
             for ev in tail:
                 last = ev.id
                 yield _frame(ev.id, ev.kind, ev.payload)
-            yield _frame(last, "end", {"state": job.state if job else "deleted"})
+            # No id: the end is not an event to resume after.
+            yield _frame(None, "end", {"state": job.state if job else "deleted"})
             return
         if events:
             idle = 0.0

@@ -127,11 +127,13 @@ def get_job(job_id: str, settings: SettingsDep, store: JobStoreDep, caller: Call
 def get_result(job_id: str, store: JobStoreDep, caller: CallerDep) -> Any:
     job = load_job(store, job_id, caller)
     if job.state != JobState.succeeded.value:
-        hint = {
-            "failed": "The job failed; its status carries error and diagnosis.",
-            "canceled": "The job was canceled.",
-        }.get(job.state, "Poll GET /v1/jobs/{id} until state is succeeded.")
-        raise Problem(409, "No result yet", f"Job {job.id} is {job.state}. {hint}", state=job.state)
+        if job.state in ("failed", "canceled"):
+            title = "No result"
+            hint = "It will have none; its status carries the error, history and diagnosis."
+        else:
+            title = "No result yet"
+            hint = "Poll GET /v1/jobs/{id} until its state is succeeded."
+        raise Problem(409, title, f"Job {job.id} is {job.state}. {hint}", state=job.state)
     return JSONResponse(job.result or {})
 
 

@@ -108,7 +108,8 @@ def test_422_does_not_echo_large_input(live: LiveService) -> None:
 def test_malformed_json_is_422(live: LiveService) -> None:
     with live.client() as c:
         r = c.post("/v1/jobs", content=b"{not json", headers={"content-type": "application/json"})
-    _problem(r, 422)
+    body = _problem(r, 422)
+    assert "not valid JSON" in body["detail"]
 
 
 def test_unknown_ids_are_404_and_unfinished_result_is_409(live: LiveService) -> None:
@@ -164,8 +165,40 @@ def test_data_errors_fail_the_job_with_code_message_hint(
 
 def test_worker_survives_failures_and_runs_the_next_job(live: LiveService) -> None:
     live.put_data("ok.csv", CSV_OK)
-    assert live.run(quick({"location": "nope.csv", "target": "y"}))["state"] == "failed"
+    failed = live.run(quick({"location": "nope.csv", "target": "y"}))
+    assert failed["state"] == "failed"
+    with live.client() as c:
+        body = _problem(c.get(f"/v1/jobs/{failed['id']}/result"), 409)
+    assert body["title"] == "No result" and body["state"] == "failed"
     assert live.run(quick({"location": "ok.csv", "target": "y"}))["state"] == "succeeded"
+
+
+def test_metric_not_for_the_task_fails_once_the_task_is_known(live: LiveService) -> None:
+    live.put_data("ok.csv", CSV_OK)
+    status = live.run(quick({"location": "ok.csv", "target": "y"}, metrics=["top_2_accuracy"]))
+    assert status["state"] == "failed" and status["error"]["code"] == "metric_not_for_task"
+    assert (
+        "top_2_accuracy" in status["error"]["message"] and "specificity" in status["error"]["hint"]
+    )
+
+
+def test_duplicate_column_names_fail_naming_them(live: LiveService) -> None:
+    live.put_data(
+        "dupcols.csv", "a,a,y\n" + "".join(f"{i},{i},{'p' if i % 2 else 'n'}\n" for i in range(40))
+    )
+    status = live.run(quick({"location": "dupcols.csv", "target": "y"}))
+    assert status["state"] == "failed" and status["error"]["code"] == "duplicate_columns"
+    assert status["error"]["details"]["columns"] == ["a"]
+
+
+def test_loss_exploding_in_the_first_epoch_is_diverged(live: LiveService) -> None:
+    spec = quick(
+        {"synthetic": {"n_samples": 300}},
+        training={"optimizer": "sgd", "learning_rate": 100, "epochs": 5},
+    )
+    status = live.run(spec)
+    assert status["state"] == "failed" and status["error"]["code"] == "diverged", status["error"]
+    assert status["history"] and any(f["code"] == "diverged" for f in status["diagnosis"])
 
 
 def test_cancel_running_job_keeps_history_then_delete(live: LiveService) -> None:

@@ -192,6 +192,16 @@ def test_missing_values_without_imputation_name_each_column_and_count(live: Live
     assert "impute" in err["hint"]
 
 
+def test_infinite_values_name_the_column(live: LiveService) -> None:
+    cols = _binary(colors=True)
+    cols["a"][3] = "inf"
+    cols["a"][7] = "-inf"
+    live.put_data("infinite.csv", _csv(cols))
+    spec = job({"location": "infinite.csv", "target": "y"}, preprocessing={"impute": "mean"})
+    err = run_failed(live, spec, "infinite_values")
+    assert err["details"]["columns"] == {"a": 2} and "a (2)" in err["message"]
+
+
 @pytest.mark.parametrize("impute", ["mean", "most_frequent"])
 def test_missing_values_imputed(live: LiveService, impute: str) -> None:
     live.put_data("gaps.csv", _csv(_with_gaps()))
@@ -600,6 +610,21 @@ def test_upload_then_train_on_the_dataset(live: LiveService) -> None:
     )
     assert res["data_summary"]["source"] == info["location"]
     run_failed(live, job({"location": "dataset:0123abcd", "target": "y"}), "dataset_not_found")
+
+
+def test_unusable_uploads_are_422_naming_the_callers_file(live: LiveService) -> None:
+    with live.client() as c:
+        header_only = c.post("/v1/datasets", files={"file": ("mine.csv", b"a,b,y\n", "text/csv")})
+        assert (
+            header_only.status_code == 422
+            and "mine.csv has no data rows" in header_only.json()["detail"]
+        )
+        dup = c.post("/v1/datasets", files={"file": ("dup.csv", b"a,a,y\n1,2,3\n", "text/csv")})
+        assert dup.status_code == 422 and "duplicate column names: a" in dup.json()["detail"]
+        empty = c.post("/v1/datasets", files={"file": ("e.csv", b"", "text/csv")})
+        assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+        no_part = c.post("/v1/datasets", files={"other": ("e.csv", b"a\n1\n", "text/csv")})
+        assert no_part.status_code == 422 and "part named 'file'" in no_part.json()["detail"]
 
 
 def test_url_on_a_host_not_allowed_is_refused(live: LiveService) -> None:

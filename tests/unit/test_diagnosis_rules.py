@@ -222,6 +222,16 @@ def test_accuracy_paradox() -> None:
     assert "best_f1" in f.suggestion and "balanced_accuracy" in f.suggestion
 
 
+def test_accuracy_paradox_needs_a_dominant_majority_class() -> None:
+    """On balanced data a chance-level model matches the majority baseline, but accuracy does
+    not flatter it: that is no_signal, not the accuracy paradox."""
+    inp = with_metric(clean(), "test", accuracy=0.5, balanced_accuracy=0.5, f1=0.4)
+    baselines = dict(clean().baselines)
+    baselines["majority_class"] = {"test": {"accuracy": 0.5, "roc_auc": 0.5}}
+    inp = replace(inp, baselines=baselines)
+    assert "accuracy_paradox" not in {f.code for f in diagnose(inp)}
+
+
 def test_threshold_mismatch() -> None:
     inp = replace(clean(), class_counts_train={"no": 850, "yes": 130}, best_f1_threshold=0.18)
     f = assert_fires(inp, "threshold_mismatch", Area.evaluation)

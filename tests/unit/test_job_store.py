@@ -143,3 +143,16 @@ def test_delete_only_final(store: JobStore) -> None:
     store.request_cancel(job_id)
     assert store.delete(job_id)
     assert store.get(job_id) is None and store.history(job_id) == []
+
+
+def test_lost_worker_ends_a_canceling_job_canceled(store: JobStore) -> None:
+    job_id = _new(store)
+    store.start(job_id)
+    store.request_cancel(job_id)
+    assert store.mark_lost(job_id)
+    job = store.get(job_id)
+    assert (
+        job is not None
+        and job.state == "canceled"
+        and (job.error or {})["code"] == "canceled_by_user"
+    )

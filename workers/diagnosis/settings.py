@@ -9,6 +9,7 @@ Every threshold below can be overridden by an environment variable named
 | `imbalance_share` | 0.20 | class_imbalance | warning when the minority share of the training classes (before balancing) is below this; for k classes the share is scaled to a two-class equivalent (share x k / 2) |
 | `imbalance_critical_share` | 0.05 | class_imbalance | critical below this share |
 | `paradox_accuracy_margin` | 0.02 | accuracy_paradox | test accuracy within this of the majority-class baseline's test accuracy |
+| `paradox_min_majority_share` | 0.60 | accuracy_paradox | ... only when the majority class is at least this share of test rows (accuracy flatters only on unbalanced data) |
 | `paradox_balanced_accuracy_max` | 0.60 | accuracy_paradox | ... while test balanced accuracy is below this |
 | `paradox_f1_max` | 0.20 | accuracy_paradox | ... or (binary) test F1 is below this |
 | `overfit_gap` | 0.10 | overfitting | train minus validation primary metric above this (reversed for lower-is-better metrics) |
@@ -97,6 +98,12 @@ class DiagnosisSettings(BaseSettings):
         ge=0,
         le=0.5,
         description="accuracy_paradox: accuracy within this of majority class.",
+    )
+    paradox_min_majority_share: float = Field(
+        default=0.60,
+        gt=0,
+        le=1,
+        description="accuracy_paradox: only when the majority-class baseline's test accuracy is at least this.",
     )
     paradox_balanced_accuracy_max: float = Field(
         default=0.60, gt=0, le=1, description="accuracy_paradox: test balanced accuracy below this."

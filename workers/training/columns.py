@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.tabular_files import duplicate_names
 from schemas.job_spec import DataSpec
 from workers.training.errors import JobFailure
 
@@ -43,6 +44,14 @@ class FeatureColumns:
 
 def select_feature_names(table: pa.Table, spec: DataSpec) -> list[str]:
     names = table.column_names
+    dup = duplicate_names(names)
+    if dup:
+        raise JobFailure(
+            "duplicate_columns",
+            f"The data has duplicate column names: {', '.join(dup[:10])}.",
+            "Rename the columns so that each name appears once.",
+            columns=dup[:50],
+        )
     target = spec.target or "target"
     if target not in names:
         close = [n for n in names if n.lower() == target.lower()]

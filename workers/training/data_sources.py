@@ -73,7 +73,7 @@ def _read_file(path: Path, declared: str, source: str) -> LoadedData:
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_hash_file, path)
         try:
-            table = read_table(path, fmt)
+            table = read_table(path, fmt, name=source)
         except UnreadableTable as exc:
             raise JobFailure(
                 "unreadable_file",

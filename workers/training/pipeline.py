@@ -2,6 +2,7 @@
 build → fit with callbacks → evaluate → diagnose. Imported only inside worker children."""
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import tensorflow as tf
 from sklearn.metrics import roc_auc_score
 
 from schemas.job_spec import JobSpec
+from schemas.metric_names import BINARY_METRICS, MULTICLASS_METRICS
 from workers.diagnosis import DiagnosisInput, diagnose
 from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
 from workers.evaluation.panel_report import evaluate_splits
@@ -37,6 +39,7 @@ from workers.training.errors import JobFailure
 from workers.training.model_builder import build_model, compile_model
 from workers.training.preprocessing import (
     check_categorical,
+    check_finite,
     check_missing,
     fit_preprocessor,
 )
@@ -44,6 +47,7 @@ from workers.training.splitting import split_rows
 from workers.training.target import Target, encode_target
 
 LEAKAGE_SAMPLE_ROWS = 50_000
+CHANCE_LOSS_MULTIPLE = 100.0
 PREDICT_BATCH = 8192
 
 
@@ -180,6 +184,23 @@ class RunState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
+def check_metrics_fit_task(spec: JobSpec, target: Target) -> None:
+    """The spec names metrics before the task is known; now it is, refuse the ones it lacks."""
+    task_metrics = BINARY_METRICS if target.task == "binary" else MULTICLASS_METRICS
+    asked = ([spec.primary_metric] if spec.primary_metric else []) + (
+        spec.metrics if isinstance(spec.metrics, list) else []
+    )
+    wrong = [m for m in asked if m not in task_metrics]
+    if wrong:
+        raise JobFailure(
+            "metric_not_for_task",
+            f"metric(s) {', '.join(wrong)} are not reported for this {target.task} target "
+            f"({len(target.labels)} classes).",
+            f"Use metrics from: {', '.join(task_metrics)}.",
+            metrics=wrong,
+        )
+
+
 def train_and_evaluate(
     spec: JobSpec, settings: WorkerSettings, hooks: Hooks, artifacts_dir: Path
 ) -> dict[str, Any]:
@@ -215,9 +236,11 @@ def _run(
         positive_label=spec.data.positive_label,
         target_name=target_name,
     )
+    check_metrics_fit_task(spec, target)
     cols = split_feature_columns(table, names).take(np.flatnonzero(target.keep))
     del table
     check_categorical(cols, spec.preprocessing)
+    check_finite(cols)
     missing = check_missing(cols, spec.preprocessing)
     timings["load_seconds"] = time.perf_counter() - t0
 
@@ -280,8 +303,13 @@ def _run(
     es_cb = early_stopping(spec.callbacks.early_stopping) if spec.callbacks.early_stopping else None
     if es_cb is not None:
         callbacks.append(es_cb)
+    regularized = any(layer.l1 or layer.l2 for layer in spec.model.layers)
     guard = JobGuard(
-        on_epoch=hooks.on_epoch, cancel_requested=hooks.cancel_requested, deadline=hooks.deadline
+        on_epoch=hooks.on_epoch,
+        cancel_requested=hooks.cancel_requested,
+        deadline=hooks.deadline,
+        # Penalties add to the loss, so only an unregularized loss has a known scale: ln(k) at chance.
+        loss_ceiling=None if regularized else CHANCE_LOSS_MULTIPLE * math.log(k),
     )
     callbacks.append(guard)
     if (

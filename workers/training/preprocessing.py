@@ -45,6 +45,23 @@ def check_missing(cols: FeatureColumns, spec: PreprocessingSpec) -> dict[str, in
     return missing
 
 
+def check_finite(cols: FeatureColumns) -> None:
+    """Infinity is no missing value an imputer could fill: name the columns that hold it."""
+    if not cols.numeric.size:
+        return
+    counts = np.isinf(cols.numeric).sum(axis=0)
+    bad = {name: int(n) for name, n in zip(cols.numeric_names, counts, strict=True) if n}
+    if bad:
+        listing = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:20])
+        raise JobFailure(
+            "infinite_values",
+            f"{len(bad)} feature column(s) hold infinite values: {listing}.",
+            "Replace them with finite numbers or empty cells (then set preprocessing.impute), "
+            "or drop the columns with data.drop.",
+            columns=bad,
+        )
+
+
 def check_categorical(cols: FeatureColumns, spec: PreprocessingSpec) -> None:
     if cols.categorical_names and spec.categorical == "error":
         raise JobFailure(
@@ -250,11 +267,7 @@ def fit_preprocessor(train: FeatureColumns, spec: PreprocessingSpec) -> FittedPr
         strategy = spec.impute
         kwargs: dict[str, Any] = {}
         if strategy == "constant":
-            kwargs["fill_value"] = (
-                float(spec.impute_fill_value)
-                if isinstance(spec.impute_fill_value, int | float)
-                else 0.0
-            )
+            kwargs["fill_value"] = float(spec.impute_fill_value)
         num_imputer = SimpleImputer(strategy=strategy, keep_empty_features=True, **kwargs).fit(num)
         if np.isnan(num).any():
             num = num_imputer.transform(num)
@@ -271,7 +284,7 @@ def fit_preprocessor(train: FeatureColumns, spec: PreprocessingSpec) -> FittedPr
             # A constant fill for every string column; most_frequent for the other strategies
             # (a mean of categories does not exist). Computed with pandas: no per-row Python.
             fills = [
-                str(spec.impute_fill_value)
+                f"{spec.impute_fill_value:g}"
                 if spec.impute == "constant"
                 else _most_frequent(cat[:, j])
                 for j in range(cat.shape[1])

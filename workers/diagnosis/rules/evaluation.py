@@ -13,6 +13,10 @@ def accuracy_paradox(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | Non
     majority = baseline(inp, "majority_class", "test", "accuracy")
     if acc is None or majority is None or abs(acc - majority) > s.paradox_accuracy_margin:
         return None
+    # On balanced data the majority baseline is near chance: a model that matches it has no
+    # signal (no_signal), but its accuracy does not flatter it.
+    if majority < s.paradox_min_majority_share:
+        return None
     bal = metric(inp.metrics, "test", "balanced_accuracy")
     f1 = metric(inp.metrics, "test", "f1") if is_binary(inp) else None
     low_bal = bal is not None and bal < s.paradox_balanced_accuracy_max
