@@ -85,7 +85,7 @@ class JobGuard(keras.callbacks.Callback):
         deadline: float,
         check_seconds: float = 2.0,
         divergence_factor: float = 10.0,
-        loss_ceiling: float | None = None,
+        untrained_loss: float | None = None,
     ) -> None:
         super().__init__()
         self._on_epoch = on_epoch
@@ -94,8 +94,8 @@ class JobGuard(keras.callbacks.Callback):
         self._check_seconds = check_seconds
         self._divergence_factor = divergence_factor
         # A first epoch can already explode (SGD at a huge rate), and then "10x the first
-        # epoch" never fires; an absolute ceiling far above chance-level loss catches it.
-        self._loss_ceiling = loss_ceiling
+        # epoch" never fires; the loss of the untrained model is a reference that can't.
+        self._untrained_loss = untrained_loss
         self.state = GuardState()
         self._lr = 0.0
         self._first_loss: float | None = None
@@ -151,11 +151,11 @@ class JobGuard(keras.callbacks.Callback):
                 f"the training loss {loss:.4g} at epoch {epoch + 1} is more than "
                 f"{self._divergence_factor:g}x the first epoch's {self._first_loss:.4g}",
             )
-        elif self._loss_ceiling is not None and loss > self._loss_ceiling:
+        elif self._untrained_loss and loss > self._divergence_factor * self._untrained_loss:
             self._stop(
                 "diverged",
-                f"the training loss {loss:.4g} at epoch {epoch + 1} is far above chance level "
-                f"(ceiling {self._loss_ceiling:.4g})",
+                f"the training loss {loss:.4g} at epoch {epoch + 1} is more than "
+                f"{self._divergence_factor:g}x the untrained model's {self._untrained_loss:.4g}",
             )
         elif self._cancel_requested():
             self._stop("canceled", "canceled by a cancel request")

@@ -2,7 +2,6 @@
 build → fit with callbacks → evaluate → diagnose. Imported only inside worker children."""
 
 import json
-import math
 import os
 import time
 from collections.abc import Callable
@@ -47,7 +46,7 @@ from workers.training.splitting import split_rows
 from workers.training.target import Target, encode_target
 
 LEAKAGE_SAMPLE_ROWS = 50_000
-CHANCE_LOSS_MULTIPLE = 100.0
+UNTRAINED_LOSS_ROWS = 4096
 PREDICT_BATCH = 8192
 
 
@@ -124,6 +123,16 @@ def _predict_proba(model: keras.Model, X: np.ndarray, n_classes: int) -> np.ndar
         p1 = p.reshape(-1)
         return np.column_stack([1 - p1, p1])
     return p
+
+
+def _untrained_loss(model: keras.Model, X: np.ndarray, y: np.ndarray, seed: int) -> float | None:
+    """The loss before any update, on a sample of the training rows: the yardstick for divergence."""
+    idx = np.arange(len(y))
+    if len(idx) > UNTRAINED_LOSS_ROWS:
+        idx = np.random.default_rng(seed).choice(idx, UNTRAINED_LOSS_ROWS, replace=False)
+    result = model.evaluate(X[idx], y[idx], batch_size=PREDICT_BATCH, verbose=0, return_dict=True)
+    loss = float(result["loss"])
+    return loss if np.isfinite(loss) and loss > 0 else None
 
 
 def _versions() -> dict[str, str]:
@@ -303,13 +312,11 @@ def _run(
     es_cb = early_stopping(spec.callbacks.early_stopping) if spec.callbacks.early_stopping else None
     if es_cb is not None:
         callbacks.append(es_cb)
-    regularized = any(layer.l1 or layer.l2 for layer in spec.model.layers)
     guard = JobGuard(
         on_epoch=hooks.on_epoch,
         cancel_requested=hooks.cancel_requested,
         deadline=hooks.deadline,
-        # Penalties add to the loss, so only an unregularized loss has a known scale: ln(k) at chance.
-        loss_ceiling=None if regularized else CHANCE_LOSS_MULTIPLE * math.log(k),
+        untrained_loss=_untrained_loss(model, X_fit, balanced.y, seed),
     )
     callbacks.append(guard)
     if (
