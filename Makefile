@@ -37,8 +37,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy schemas service store core workers
 
-bench: install
+bench: install  ## service vs the hand-written reference, and ingest vs pyarrow (ratios)
 	$(VENV)/bin/python bench/compare_reference.py
+	$(VENV)/bin/python bench/ingest_benchmark.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
