@@ -4,8 +4,9 @@ Generates a 1,000,000-row x 50-column CSV (numeric features, a few categorical o
 binary target) in a temporary directory, then times (median of 3):
 
 - pyarrow.csv.read_csv of the file, and
-- the worker's path up to training: load_data → select_feature_names → encode_target →
-  split_feature_columns → split_rows → fit_preprocessor → to_resampling_matrix (all splits).
+- the worker's own path up to balancing, `prepare_data`: load → target → checks → stratified
+  split → data evidence (duplicates, single-feature AUC) → fit imputation and scaling on the
+  training rows → the matrices of all three splits.
 
 Run: .venv/bin/python bench/ingest_benchmark.py [--rows N] [--repeats 3] [--profile]
 """
@@ -26,19 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schemas.job_spec import JobSpec  # noqa: E402
 from workers.settings import WorkerSettings  # noqa: E402
-from workers.training.columns import (  # noqa: E402
-    select_feature_names,
-    split_feature_columns,
-    target_values,
-)
-from workers.training.data_sources import load_data  # noqa: E402
-from workers.training.preprocessing import (  # noqa: E402
-    check_categorical,
-    check_missing,
-    fit_preprocessor,
-)
-from workers.training.splitting import split_rows  # noqa: E402
-from workers.training.target import encode_target  # noqa: E402
+from workers.training.prepared_data import prepare_data  # noqa: E402
+from workers.training.run_state import RunState  # noqa: E402
 
 N_NUMERIC = 45
 N_CATEGORICAL = 4
@@ -67,20 +57,7 @@ def service_ingest(path: Path, settings: WorkerSettings) -> None:
             "preprocessing": {"impute": "mean"},
         }
     )
-    loaded = load_data(spec.data, settings)
-    table = loaded.table
-    names = select_feature_names(table, spec.data)
-    target = encode_target(target_values(table, "label"), target_name="label")
-    cols = split_feature_columns(table, names)
-    if not target.keep.all():
-        cols = cols.take(np.flatnonzero(target.keep))
-    check_categorical(cols, spec.preprocessing)
-    check_missing(cols, spec.preprocessing)
-    split = split_rows(target.y, target.labels, spec.split, spec.seed)
-    tr, va, te = cols.take(split.train), cols.take(split.validation), cols.take(split.test)
-    pre = fit_preprocessor(tr, spec.preprocessing)
-    for part in (tr, va, te):
-        pre.to_resampling_matrix(part)
+    prepare_data(spec, settings, RunState())
 
 
 def median_time(fn: Callable[[], None], repeats: int) -> tuple[float, list[float]]:

@@ -182,6 +182,36 @@ def test_metric_not_for_the_task_fails_once_the_task_is_known(live: LiveService)
     )
 
 
+CSV_THREE_CLASSES = "a,b,y\n" + "".join(f"{i},{i % 5},{'pqr'[i % 3]}\n" for i in range(90))
+
+
+@pytest.mark.parametrize(
+    "over,code,field",
+    [
+        (
+            {"callbacks": {"early_stopping": {"monitor": "val_roc_auc"}}},
+            "invalid_monitor",
+            "callbacks.early_stopping.monitor",
+        ),
+        (
+            {"callbacks": {"lr_schedule": {"type": "reduce_on_plateau", "monitor": "roc_auc"}}},
+            "invalid_monitor",
+            "callbacks.lr_schedule.monitor",
+        ),
+        ({"decision_threshold": "youden"}, "binary_only_option", "decision_threshold"),
+    ],
+)
+def test_binary_only_options_fail_once_a_file_turns_out_multiclass(
+    live: LiveService, over: dict[str, Any], code: str, field: str
+) -> None:
+    live.put_data("three.csv", CSV_THREE_CLASSES)
+    status = live.run(quick({"location": "three.csv", "target": "y"}, **over))
+    assert status["state"] == "failed", status
+    err = status["error"]
+    assert err["code"] == code and err["details"]["field"] == field
+    assert "3 classes" in err["message"] and field in err["hint"]
+
+
 def test_duplicate_column_names_fail_naming_them(live: LiveService) -> None:
     live.put_data(
         "dupcols.csv", "a,a,y\n" + "".join(f"{i},{i},{'p' if i % 2 else 'n'}\n" for i in range(40))

@@ -5,7 +5,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,38 +14,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import joblib
 import keras
 import numpy as np
-import pandas as pd
 import sklearn
 import tensorflow as tf
-from sklearn.metrics import roc_auc_score
 
 from schemas.job_spec import JobSpec
-from schemas.metric_names import BINARY_METRICS, MULTICLASS_METRICS
 from workers.diagnosis import DiagnosisInput, diagnose
 from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
 from workers.evaluation.panel_report import evaluate_splits
 from workers.settings import WorkerSettings
 from workers.training.balancing import Balanced, balance
 from workers.training.callbacks import JobGuard, early_stopping, schedule_callback
-from workers.training.columns import (
-    FeatureColumns,
-    select_feature_names,
-    split_feature_columns,
-    target_values,
-)
-from workers.training.data_sources import load_data
+from workers.training.data_evidence import class_counts
 from workers.training.errors import JobFailure
 from workers.training.model_builder import build_model, compile_model
-from workers.training.preprocessing import (
-    check_categorical,
-    check_finite,
-    check_missing,
-    fit_preprocessor,
-)
-from workers.training.splitting import split_rows
-from workers.training.target import Target, encode_target
+from workers.training.prepared_data import prepare_data
+from workers.training.run_state import RunState
+from workers.training.target import Target
 
-LEAKAGE_SAMPLE_ROWS = 50_000
 UNTRAINED_LOSS_ROWS = 4096
 PREDICT_BATCH = 8192
 
@@ -67,52 +52,6 @@ class TrainingStopped(Exception):
         self.reason = reason
         self.detail = detail
         self.findings = findings
-
-
-def _counts(y: np.ndarray, labels: list[str]) -> dict[str, int]:
-    c = np.bincount(y, minlength=len(labels))
-    return {label: int(c[i]) for i, label in enumerate(labels)}
-
-
-def _row_hashes(cols: FeatureColumns) -> np.ndarray:
-    frame = pd.DataFrame(cols.numeric, columns=[f"n{i}" for i in range(cols.numeric.shape[1])])
-    for i in range(cols.categorical.shape[1]):
-        frame[f"c{i}"] = cols.categorical[:, i]
-    return np.asarray(pd.util.hash_pandas_object(frame, index=False), dtype=np.uint64)
-
-
-def _single_feature_auc(
-    cols: FeatureColumns, y: np.ndarray, target: Target, seed: int
-) -> dict[str, float]:
-    """AUC of each raw numeric feature alone on the training rows: near 1 means a leak."""
-    if target.task != "binary" or not cols.numeric_names:
-        return {}
-    idx = np.arange(len(y))
-    if len(idx) > LEAKAGE_SAMPLE_ROWS:
-        idx = np.random.default_rng(seed).choice(idx, LEAKAGE_SAMPLE_ROWS, replace=False)
-    out: dict[str, float] = {}
-    yb = y[idx]
-    if len(np.unique(yb)) < 2:
-        return {}
-    for i, name in enumerate(cols.numeric_names):
-        x = cols.numeric[idx, i]
-        ok = ~np.isnan(x)
-        if ok.sum() < 10 or len(np.unique(yb[ok])) < 2 or np.all(x[ok] == x[ok][0]):
-            continue
-        auc = float(roc_auc_score(yb[ok], x[ok]))
-        out[name] = max(auc, 1 - auc)
-    top = sorted(out.items(), key=lambda kv: -kv[1])[:10]
-    return dict(top)
-
-
-def _scale_ratio(cols: FeatureColumns) -> float | None:
-    if not cols.numeric_names:
-        return None
-    std = np.nanstd(cols.numeric, axis=0)
-    std = std[np.isfinite(std) & (std > 0)]
-    if len(std) < 2:
-        return None
-    return float(std.max() / std.min())
 
 
 def _predict_proba(model: keras.Model, X: np.ndarray, n_classes: int) -> np.ndarray:
@@ -184,32 +123,6 @@ def _findings(inp: DiagnosisInput) -> list[dict[str, Any]]:
     return [f.model_dump(mode="json") for f in diagnose(inp)]
 
 
-@dataclass
-class RunState:
-    """What the run has learned so far, so that a failure can still be diagnosed."""
-
-    target: Target | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-
-def check_metrics_fit_task(spec: JobSpec, target: Target) -> None:
-    """The spec names metrics before the task is known; now it is, refuse the ones it lacks."""
-    task_metrics = BINARY_METRICS if target.task == "binary" else MULTICLASS_METRICS
-    asked = ([spec.primary_metric] if spec.primary_metric else []) + (
-        spec.metrics if isinstance(spec.metrics, list) else []
-    )
-    wrong = [m for m in asked if m not in task_metrics]
-    if wrong:
-        raise JobFailure(
-            "metric_not_for_task",
-            f"metric(s) {', '.join(wrong)} are not reported for this {target.task} target "
-            f"({len(target.labels)} classes).",
-            f"Use metrics from: {', '.join(task_metrics)}.",
-            metrics=wrong,
-        )
-
-
 def train_and_evaluate(
     spec: JobSpec, settings: WorkerSettings, hooks: Hooks, artifacts_dir: Path
 ) -> dict[str, Any]:
@@ -234,55 +147,11 @@ def _run(
     keras.utils.set_random_seed(seed)
     notes: list[str] = []
     evidence = state.evidence
-    # --- load -------------------------------------------------------------------------------
-    loaded = load_data(spec.data, settings)
-    table = loaded.table
-    target_name = spec.data.target or "target"
-    names = select_feature_names(table, spec.data)
-    rows_read = table.num_rows
-    target = state.target = encode_target(
-        target_values(table, target_name),
-        positive_label=spec.data.positive_label,
-        target_name=target_name,
-    )
-    check_metrics_fit_task(spec, target)
-    cols = split_feature_columns(table, names).take(np.flatnonzero(target.keep))
-    del table
-    check_categorical(cols, spec.preprocessing)
-    check_finite(cols)
-    missing = check_missing(cols, spec.preprocessing)
-    timings["load_seconds"] = time.perf_counter() - t0
-
-    # --- split first, then fit everything on the training part ---------------------------------
-    t = time.perf_counter()
-    y = target.y
-    split = split_rows(y, target.labels, spec.split, seed)
-    tr, va, te = cols.take(split.train), cols.take(split.validation), cols.take(split.test)
-    y_tr, y_va, y_te = y[split.train], y[split.validation], y[split.test]
-    hashes = _row_hashes(cols)
-    duplicate_rows = int(len(hashes) - len(np.unique(hashes)))
-    train_hashes = np.unique(hashes[split.train])
-    cross_split = int(
-        np.isin(hashes[split.test], train_hashes).sum()
-        + np.isin(hashes[split.validation], train_hashes).sum()
-    )
-    evidence.update(
-        class_counts_train=_counts(y_tr, target.labels),
-        n_train_rows=len(y_tr),
-        n_rows=len(y),  # duplicate_rows is counted over all rows
-        feature_scale_ratio=_scale_ratio(tr),
-        single_feature_auc=_single_feature_auc(tr, y_tr, target, seed),
-        missing_imputed=missing,
-        duplicate_rows=duplicate_rows,
-        cross_split_duplicates=cross_split,
-    )
-    pre = fit_preprocessor(tr, spec.preprocessing)
-    evidence["constant_columns"] = pre.report.constant
-    M_tr, M_va, M_te = (
-        pre.to_resampling_matrix(tr),
-        pre.to_resampling_matrix(va),
-        pre.to_resampling_matrix(te),
-    )
+    prep = prepare_data(spec, settings, state)
+    timings["load_seconds"] = prep.load_seconds
+    target, pre = prep.target, prep.preprocessor
+    y_tr, y_va, y_te = prep.y_train, prep.y_validation, prep.y_test
+    M_tr, M_va, M_te = prep.train_matrix, prep.validation_matrix, prep.test_matrix
     balanced: Balanced = balance(
         spec.balancing, M_tr, y_tr, target.labels, categorical=pre.categorical_positions, seed=seed
     )
@@ -298,7 +167,7 @@ def _run(
                 "Preprocessing produced non-finite values.",
                 "Check the data for infinities.",
             )
-    timings["prepare_seconds"] = time.perf_counter() - t
+    timings["prepare_seconds"] = time.perf_counter() - t0 - prep.load_seconds
 
     # --- build and fit ----------------------------------------------------------------------
     t = time.perf_counter()
@@ -319,16 +188,6 @@ def _run(
         untrained_loss=_untrained_loss(model, X_fit, balanced.y, seed),
     )
     callbacks.append(guard)
-    if (
-        k > 2
-        and spec.callbacks.early_stopping
-        and spec.callbacks.early_stopping.monitor.endswith("roc_auc")
-    ):
-        raise JobFailure(
-            "invalid_monitor",
-            f"early_stopping.monitor {spec.callbacks.early_stopping.monitor!r} exists for binary targets only; this target has {k} classes.",
-            "Monitor val_loss or val_accuracy.",
-        )
     model.fit(
         X_fit,
         balanced.y,
@@ -417,8 +276,8 @@ def _run(
             "labels": target.labels,
             "task": target.task,
             "positive_index": target.positive_index,
-            "numeric_names": cols.numeric_names,
-            "categorical_names": cols.categorical_names,
+            "numeric_names": pre.source_numeric_names,
+            "categorical_names": pre.source_categorical_names,
             "threshold": thresholds.get("decision_threshold", 0.5)
             if isinstance(thresholds, dict)
             else 0.5,
@@ -454,19 +313,19 @@ def _run(
             "history": history,
         },
         "data_summary": {
-            "source": loaded.source,
-            "format": loaded.format,
-            "rows": rows_read,
-            "rows_used": int(len(y)),
+            "source": prep.source,
+            "format": prep.format,
+            "rows": prep.rows_read,
+            "rows_used": len(target.y),
             "rows_dropped": {"missing_target": target.dropped_missing},
-            "columns_used": names,
-            "target": target_name,
+            "columns_used": prep.feature_names,
+            "target": prep.target_name,
             "label_mapping": {label: i for i, label in enumerate(target.labels)},
             "label_values": target.original,
-            "missing_values": missing,
+            "missing_values": prep.missing,
             "missing_handling": spec.preprocessing.impute,
-            "duplicate_rows": duplicate_rows,
-            "cross_split_duplicates": cross_split,
+            "duplicate_rows": evidence["duplicate_rows"],
+            "cross_split_duplicates": evidence["cross_split_duplicates"],
             **pre.summary(),
             "balancing": {
                 "method": spec.balancing.method,
@@ -478,10 +337,10 @@ def _run(
                 or None,
             },
             "class_counts": {
-                "train_before": _counts(y_tr, target.labels),
-                "train_after": _counts(balanced.y, target.labels),
-                "validation": _counts(y_va, target.labels),
-                "test": _counts(y_te, target.labels),
+                "train_before": class_counts(y_tr, target.labels),
+                "train_after": class_counts(balanced.y, target.labels),
+                "validation": class_counts(y_va, target.labels),
+                "test": class_counts(y_te, target.labels),
             },
         },
         "diagnosis": findings,
@@ -489,7 +348,7 @@ def _run(
         "timings": {k_: round(v, 3) for k_, v in timings.items()},
         "provenance": {
             "spec": spec.model_dump(mode="json"),
-            "data_sha256": loaded.sha256,
+            "data_sha256": prep.sha256,
             "seed": seed,
             "versions": _versions(),
         },

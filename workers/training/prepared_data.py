@@ -1,0 +1,117 @@
+"""Everything before balancing: load → target → checks → stratified split → fit imputation and
+scaling on the training rows → the matrices the samplers and the model start from.
+
+The training pipeline and the ingest benchmark both call `prepare_data`, so the benchmark
+measures the service's own path.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from schemas.job_spec import JobSpec
+from workers.settings import WorkerSettings
+from workers.training.columns import (
+    select_feature_names,
+    split_feature_columns,
+    target_values,
+)
+from workers.training.data_evidence import data_evidence
+from workers.training.data_sources import load_data
+from workers.training.preprocessing import (
+    FittedPreprocessor,
+    check_categorical,
+    check_finite,
+    check_missing,
+    fit_preprocessor,
+)
+from workers.training.run_state import RunState
+from workers.training.splitting import SplitIndices, split_rows
+from workers.training.target import Target, encode_target
+from workers.training.task_checks import check_spec_fits_task
+
+
+@dataclass
+class PreparedData:
+    source: str
+    format: str
+    sha256: str
+    rows_read: int
+    target_name: str
+    feature_names: list[str]
+    target: Target
+    split: SplitIndices
+    missing: dict[str, int]  # missing values per column, over the rows used
+    preprocessor: FittedPreprocessor
+    # Scaled numeric columns next to category codes, per split (what samplers see).
+    train_matrix: np.ndarray
+    validation_matrix: np.ndarray
+    test_matrix: np.ndarray
+    load_seconds: float
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self.target.y[self.split.train]
+
+    @property
+    def y_validation(self) -> np.ndarray:
+        return self.target.y[self.split.validation]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self.target.y[self.split.test]
+
+
+def prepare_data(spec: JobSpec, settings: WorkerSettings, state: RunState) -> PreparedData:
+    """Raises JobFailure naming the column, class or setting at fault. `state` gets the target
+    and the data evidence as soon as they are known, for the diagnosis of a failure."""
+    t0 = time.perf_counter()
+    loaded = load_data(spec.data, settings)
+    source, fmt, sha256, table = loaded.source, loaded.format, loaded.sha256, loaded.table
+    del loaded  # the table goes as soon as the columns are taken from it
+    target_name = spec.data.target or "target"
+    names = select_feature_names(table, spec.data)
+    target = state.target = encode_target(
+        target_values(table, target_name),
+        positive_label=spec.data.positive_label,
+        target_name=target_name,
+    )
+    check_spec_fits_task(spec, target)
+    rows_read = table.num_rows
+    cols = split_feature_columns(table, names)
+    del table
+    if not target.keep.all():
+        cols = cols.take(np.flatnonzero(target.keep))
+    check_categorical(cols, spec.preprocessing)
+    check_finite(cols)
+    missing = check_missing(cols, spec.preprocessing)
+    load_seconds = time.perf_counter() - t0
+
+    # Split first; everything fitted below sees the training rows only.
+    split = split_rows(target.y, target.labels, spec.split, spec.seed)
+    train, validation, test = (
+        cols.take(split.train),
+        cols.take(split.validation),
+        cols.take(split.test),
+    )
+    state.evidence.update(data_evidence(cols, train, split, target, spec.seed))
+    state.evidence["missing_imputed"] = missing
+    pre = fit_preprocessor(train, spec.preprocessing)
+    state.evidence["constant_columns"] = pre.report.constant
+    return PreparedData(
+        source=source,
+        format=fmt,
+        sha256=sha256,
+        rows_read=rows_read,
+        target_name=target_name,
+        feature_names=names,
+        target=target,
+        split=split,
+        missing=missing,
+        preprocessor=pre,
+        train_matrix=pre.to_resampling_matrix(train),
+        validation_matrix=pre.to_resampling_matrix(validation),
+        test_matrix=pre.to_resampling_matrix(test),
+        load_seconds=load_seconds,
+    )
