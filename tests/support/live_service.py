@@ -18,6 +18,31 @@ VENV_BIN = Path(sys.executable).parent
 FINAL = {"succeeded", "failed", "canceled"}
 
 
+def worker_argv(queues: str, concurrency: int = 1) -> list[str]:
+    """`make worker`'s command, as docker-compose.yml's worker service runs it."""
+    return [
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+    ]
+
+
+def api_argv(host: str, port: int) -> list[str]:
+    """`make api`'s command, as docker-compose.yml's api service runs it."""
+    return ["uvicorn", "service.main:app", "--host", host, "--port", str(port)]
+
+
+def _in_venv(argv: list[str]) -> list[str]:
+    return [str(VENV_BIN / argv[0]), *argv[1:]]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,44 +88,21 @@ class LiveService:
         worker_log = (self.workdir / "worker.log").open("wb")
         api_log = (self.workdir / "api.log").open("wb")
         # The same commands as `make worker` and `make api` (and docker-compose.yml).
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    str(VENV_BIN / "celery"),
-                    "-A",
-                    "workers.celery_app",
-                    "worker",
-                    "-Q",
-                    f"{env.get('TASK_QUEUE', 'training')},{env.get('PREDICT_QUEUE', 'predict')}",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "INFO",
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=worker_log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        queues = f"{env.get('TASK_QUEUE', 'training')},{env.get('PREDICT_QUEUE', 'predict')}"
+        for argv, log in (
+            (worker_argv(queues), worker_log),
+            (api_argv("127.0.0.1", self.port), api_log),
+        ):
+            self.procs.append(
+                subprocess.Popen(
+                    _in_venv(argv),
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
-        )
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    str(VENV_BIN / "uvicorn"),
-                    "service.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=api_log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
         deadline = time.time() + 60
         while time.time() < deadline:
             if any(p.poll() is not None for p in self.procs):
