@@ -57,7 +57,7 @@ def service_ingest(path: Path, settings: WorkerSettings) -> None:
             "preprocessing": {"impute": "mean"},
         }
     )
-    prepare_data(spec, settings, RunState())
+    prepare_data(spec, settings, RunState(), find_dataset=lambda _id: None)
 
 
 def median_time(fn: Callable[[], None], repeats: int) -> tuple[float, list[float]]:

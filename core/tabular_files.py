@@ -1,5 +1,6 @@
 """Reading tabular files (CSV, Parquet, JSON Lines) with pyarrow, shared by uploads and workers."""
 
+import codecs
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,29 +45,62 @@ def sniff_format(path: Path, declared: str = "auto") -> TableFormat:
     return "csv"
 
 
-def _csv_options(path: Path) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+ENCODING_SAMPLE_BYTES = 1 << 20
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 when the file's first MiB decodes as UTF-8; else Windows-1252 (what spreadsheets
+    export), else Latin-1, which decodes any byte. Beyond the sample, a column that does not
+    decode reads as bytes and the worker names it."""
+    with path.open("rb") as fh:
+        sample = fh.read(ENCODING_SAMPLE_BYTES)
+    try:
+        # final=False: a character cut by the end of the sample is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """A message about a file's contents, safe to show: binary junk becomes '?'."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+    return clean + ("…" if len(text) > limit else "")
+
+
+def _csv_options(
+    path: Path, encoding: str | None = None
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     with path.open("rb") as fh:
         first = fh.readline()
     delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
     return (
-        pacsv.ReadOptions(block_size=16 << 20),
+        pacsv.ReadOptions(block_size=16 << 20, encoding=encoding or detect_encoding(path)),
         pacsv.ParseOptions(delimiter=delimiter),
         pacsv.ConvertOptions(null_values=NULL_VALUES, strings_can_be_null=True),
     )
 
 
-def read_table(path: Path, fmt: TableFormat, *, name: str | None = None) -> pa.Table:
-    """`name` is what error messages call the file: the caller's name for it, not ours."""
+def read_table(
+    path: Path, fmt: TableFormat, *, name: str | None = None, encoding: str | None = None
+) -> pa.Table:
+    """`name` is what error messages call the file: the caller's name for it, not ours.
+    `encoding` (CSV only) is detected when not given."""
     name = name or path.name
     try:
         if fmt == "parquet":
             return pq.read_table(path)
         if fmt == "jsonl":
             return pajson.read_json(path)
-        read, parse, convert = _csv_options(path)
+        read, parse, convert = _csv_options(path, encoding)
         return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableTable(f"could not read {name} as {fmt}: {str(exc)[:200]}") from exc
+        raise UnreadableTable(f"could not read {name} as {fmt}: {printable(str(exc))}") from exc
 
 
 def iter_batches(
@@ -85,7 +119,7 @@ def iter_batches(
             )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
         raise UnreadableTable(
-            f"could not read {name or path.name} as {fmt}: {str(exc)[:200]}"
+            f"could not read {name or path.name} as {fmt}: {printable(str(exc))}"
         ) from exc
 
 

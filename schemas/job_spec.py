@@ -5,7 +5,9 @@ variant. Unknown fields are rejected so that a typo never silently becomes a def
 Checks that need only the spec itself live here; checks that need the data run in the worker.
 """
 
+from collections import Counter
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,7 +20,25 @@ from schemas.metric_names import (
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON types as written (true is no epoch count, "3" no integer); finite numbers only.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+MAX_CLASS_WEIGHT = 1e6
+MAX_TARGET_COUNT = 100_000_000
+
+
+def _check_url(location: str) -> None:
+    """A URL that cannot be fetched is a spec error: say so at submission."""
+    try:
+        parts = urlsplit(location)
+        parts.port  # noqa: B018  (reading it is the check: it raises when out of range)
+    except ValueError as exc:
+        raise ValueError(
+            f"data.location is not a valid URL ({exc}); use http(s)://host[:port]/path."
+        ) from None
+    if not parts.hostname:
+        raise ValueError("data.location names no host; use http(s)://host[:port]/path.")
 
 
 class SyntheticData(StrictModel):
@@ -91,9 +111,36 @@ class DataSpec(StrictModel):
         None, description="Binary targets only: the positive class; default the minority class."
     )
     features: list[str] | None = Field(
-        None, max_length=100_000, description="Columns to use; default all but the target."
+        None,
+        min_length=1,
+        max_length=100_000,
+        description="Columns to use; default all but the target.",
     )
-    drop: list[str] = Field(default_factory=list, description="Columns to leave out.")
+    drop: list[str] = Field(
+        default_factory=list, max_length=100_000, description="Columns to leave out."
+    )
+
+    @field_validator("location")
+    @classmethod
+    def _printable_location(cls, v: str | None) -> str | None:
+        if v is not None and any(ord(ch) < 32 for ch in v):
+            raise ValueError(
+                "data.location contains a control character (a NUL or newline); remove it."
+            )
+        if v is not None and v.startswith(("http://", "https://")):
+            _check_url(v)
+        return v
+
+    @field_validator("features", "drop")
+    @classmethod
+    def _each_column_once(cls, v: list[str] | None) -> list[str] | None:
+        twice = [c for c, n in Counter(v or []).items() if n > 1]
+        if twice:
+            raise ValueError(
+                f"names {', '.join(repr(c[:40]) for c in twice[:5])} more than once; "
+                "list each column once."
+            )
+        return v
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -126,9 +173,11 @@ class DataSpec(StrictModel):
 
 
 class SplitSpec(StrictModel):
-    test_size: float = Field(0.2, gt=0, lt=0.9, description="Share of all rows held out for test.")
+    test_size: float = Field(
+        0.2, ge=0.01, le=0.8, description="Share of all rows held out for test."
+    )
     validation_size: float = Field(
-        0.2, gt=0, lt=0.9, description="Share of the rows left after the test split."
+        0.2, ge=0.01, le=0.8, description="Share of the rows left after the test split."
     )
     stratify: bool = Field(True, description="Keep class proportions in every split.")
 
@@ -200,11 +249,15 @@ class BalancingSpec(StrictModel):
     method: BalancingMethod = Field(
         "none", description="Applied to the training split only; validation and test stay true."
     )
-    class_weight: Literal["balanced"] | dict[str, float] = Field(
+    class_weight: (
+        Literal["balanced"] | dict[str, Annotated[float, Field(gt=0, le=MAX_CLASS_WEIGHT)]]
+    ) = Field(
         "balanced",
         description="For method class_weight: 'balanced' or a map keyed by original label values.",
     )
-    sampling_strategy: Literal["auto"] | float | dict[str, int] = Field(
+    sampling_strategy: (
+        Literal["auto"] | float | dict[str, Annotated[int, Field(ge=0, le=MAX_TARGET_COUNT)]]
+    ) = Field(
         "auto",
         description="imbalanced-learn's sampling_strategy: auto, a float (binary only), "
         "or a map from original label to target count.",
@@ -246,17 +299,11 @@ class BalancingSpec(StrictModel):
                 f"value {m!r} takes: it removes boundary rows and has no target counts or ratio. "
                 "Remove sampling_strategy (auto), or use random_under / near_miss."
             )
-        if isinstance(self.sampling_strategy, dict) and any(
-            v < 0 for v in self.sampling_strategy.values()
-        ):
-            raise ValueError("balancing.sampling_strategy counts must be 0 or more.")
         if isinstance(self.sampling_strategy, float) and not 0 < self.sampling_strategy <= 1:
             raise ValueError(
                 "balancing.sampling_strategy as a float is the minority/majority ratio after "
                 "resampling and must be in (0, 1]."
             )
-        if isinstance(self.class_weight, dict) and any(w <= 0 for w in self.class_weight.values()):
-            raise ValueError("balancing.class_weight values must be positive.")
         return self
 
 
@@ -452,12 +499,13 @@ class JobSpec(StrictModel):
         """Errors that can be known before any data is read: fail them at submission."""
         sched = self.callbacks.lr_schedule
         if (
-            isinstance(sched, CosineSchedule)
+            isinstance(sched, CosineSchedule | ReduceOnPlateauSchedule)
             and sched.min_learning_rate >= self.training.learning_rate
         ):
             raise ValueError(
                 f"callbacks.lr_schedule.min_learning_rate ({sched.min_learning_rate:g}) must be below "
-                f"training.learning_rate ({self.training.learning_rate:g}) for the cosine schedule to decay."
+                f"training.learning_rate ({self.training.learning_rate:g}) for the {sched.type} "
+                "schedule to lower the rate."
             )
         n_classes = self.known_n_classes()
         if n_classes is not None:

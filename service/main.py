@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.celery_client import make_celery
 from service.problems import install_problem_handlers
-from service.routes import datasets, health, job_artifacts, job_events, jobs, predictions
+from service.routes import datasets, docs, health, job_artifacts, job_events, jobs, predictions
 from service.settings import ApiSettings, get_settings
 from store.database import create_schema, make_engine, make_session_factory
 from store.dataset_store import DatasetStore
@@ -61,9 +61,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         description="Submit Keras training jobs; get the full metric panel and a diagnosis of why "
         "accuracy is what it is.",
         lifespan=lifespan,
+        # Served by service.routes.docs instead, behind the API key when one is configured.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(jobs.router)
     app.include_router(job_events.router)
     app.include_router(job_artifacts.router)

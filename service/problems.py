@@ -1,5 +1,6 @@
 """RFC 9457 problem+json for every error the API answers."""
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -8,7 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
-_MAX_ECHO = 120
+_MAX_MESSAGE = 240
+# A body with 100,000 bad list items gets the first few errors and a count, not 100,000.
+MAX_ERRORS = 20
 
 
 class Problem(Exception):
@@ -45,7 +48,7 @@ def problem_response(
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= _MAX_ECHO * 3 else text[: _MAX_ECHO * 3] + "…"
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
@@ -66,19 +69,66 @@ def _dotted(loc: list[str | int]) -> str:
     return out or "body"
 
 
+# pydantic names the branch of a union it tried in the location ("float", "literal['auto']",
+# "dict[str,constrained-int]"); callers know only the field.
+_UNION_BRANCH = re.compile(r"^(float|int|str|bool|none|[a-z-]+\[.*\]|constrained-.*)$")
+
+
+def _merge_union_branches(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per field that failed every branch of a union: the deepest branch error if
+    one got further (a bad value inside the map), else "one of the branches" in one message."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    order: list[tuple[Any, ...]] = []
+    for e in errors:
+        key = tuple(e["loc"])
+        if e.pop("_branch", False):
+            key = ("union", *e["loc"][: e.pop("_branch_at")])
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append(e)
+    out = []
+    for key in order:
+        group = groups[key]
+        if key[:1] != ("union",) or len(group) == 1:
+            out.extend(group)
+            continue
+        deepest = max(len(e["loc"]) for e in group)
+        best = [e for e in group if len(e["loc"]) == deepest]
+        if deepest > len(key) - 1:
+            out.extend(best)
+            continue
+        msgs = list(dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in group))
+        merged = dict(group[0], msg="Input should be " + ", or ".join(msgs), type="union_error")
+        out.append(merged)
+    return out
+
+
 def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for e in errors:
-        loc = _loc(e.get("loc", ()))
+        raw_loc = [p for p in e.get("loc", ()) if p != "body"]
+        branch_at = next(
+            (i for i, p in enumerate(raw_loc) if isinstance(p, str) and _UNION_BRANCH.match(p)),
+            None,
+        )
+        if branch_at is not None:
+            raw_loc = raw_loc[:branch_at] + raw_loc[branch_at + 1 :]
+        loc = _loc(raw_loc)
         msg = _short(str(e.get("msg", "invalid value")).removeprefix("Value error, "))
         if e.get("type") == "json_invalid":
             reason = (e.get("ctx") or {}).get("error", "")
             msg = f"The body is not valid JSON ({_prefix(str(reason), 120)}); send a JSON object."
             loc = []
-        out.append(
-            {"loc": loc, "field": _dotted(loc), "msg": msg, "type": e.get("type", "value_error")}
-        )
-    return out
+        entry: dict[str, Any] = {
+            "loc": loc,
+            "field": _dotted(loc),
+            "msg": msg,
+            "type": e.get("type", "value_error"),
+        }
+        if branch_at is not None:
+            entry.update(_branch=True, _branch_at=branch_at)
+        out.append(entry)
+    return _merge_union_branches(out)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -88,14 +138,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(list(exc.errors()))
+        all_errors = validation_errors(list(exc.errors()))
+        errors = all_errors[:MAX_ERRORS]
         first = errors[0] if errors else {"field": "body", "msg": "invalid request"}
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        more = f" (and {len(all_errors) - 1} more)" if len(all_errors) > 1 else ""
         return problem_response(
             422,
             "The request is not valid",
             f"{first['field']}: {first['msg']}{more}",
             errors=errors,
+            errors_total=len(all_errors),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -83,7 +83,7 @@ def _metrics_table(metrics: dict[str, dict[str, Any]], baselines: dict[str, dict
     splits = [s for s in ("train", "validation", "test") if metrics.get(s)]
     names = sorted({n for s in splits for n in metrics[s]})
     cols = [(s, metrics[s]) for s in splits] + [
-        (f"{b} (test)", v.get("test", {})) for b, v in baselines.items() if isinstance(v, dict)
+        (f"{b} (test)", v) for b, v in baselines.items() if isinstance(v, dict)
     ]
     head = "".join(f"<th>{html.escape(c)}</th>" for c, _ in cols)
     rows = "".join(

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 
@@ -64,6 +65,9 @@ async def stream_multipart_file(
     def on_part_end() -> None:
         state["in_file"] = False
 
+    def on_end() -> None:
+        state["complete"] = True
+
     parser = MultipartParser(
         params[b"boundary"],
         {
@@ -73,14 +77,25 @@ async def stream_multipart_file(
             "on_headers_finished": on_headers_finished,
             "on_part_data": on_part_data,
             "on_part_end": on_part_end,
+            "on_end": on_end,
         },
     )
     try:
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
+    except MultipartParseError as exc:
+        raise ValueError(
+            f"The multipart body is malformed ({str(exc)[:100]}); send the file with "
+            f"curl -F {field}=@data.csv."
+        ) from exc
     finally:
         out.close()
+    if not state.get("complete"):
+        raise ValueError(
+            "The upload ended before the multipart body's closing boundary; it was cut off. "
+            "Send it again."
+        )
     if state["filename"] is None:
         raise ValueError(
             f"No part named '{field}' in the upload; send it with curl -F {field}=@data.csv."

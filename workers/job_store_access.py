@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 from store.database import create_schema, make_engine, make_session_factory
+from store.dataset_store import DatasetStore
 from store.job_store import JobStore
 from store.prediction_store import PredictionStore
 from workers.settings import get_worker_settings
@@ -13,6 +14,7 @@ from workers.settings import get_worker_settings
 class WorkerStores:
     jobs: JobStore
     predictions: PredictionStore
+    datasets: DatasetStore
 
 
 _stores: tuple[int, WorkerStores] | None = None
@@ -24,7 +26,10 @@ def worker_stores() -> WorkerStores:
         engine = make_engine(get_worker_settings().database_url)
         create_schema(engine)
         sessions = make_session_factory(engine)
-        _stores = (os.getpid(), WorkerStores(JobStore(sessions), PredictionStore(sessions)))
+        _stores = (
+            os.getpid(),
+            WorkerStores(JobStore(sessions), PredictionStore(sessions), DatasetStore(sessions)),
+        )
     return _stores[1]
 
 

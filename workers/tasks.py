@@ -20,7 +20,8 @@ log = logging.getLogger("workers.tasks")
 
 @app.task(name=RUN_JOB_TASK, ignore_result=True)
 def run_job(job_id: str) -> None:
-    store = worker_job_store()
+    stores = worker_stores()
+    store = stores.jobs
     if not store.start(job_id):
         log.info("job %s is not queued any more (canceled, deleted or taken); skipping", job_id)
         return
@@ -32,7 +33,7 @@ def run_job(job_id: str) -> None:
 
     try:
         outcome = run_training_job(
-            job_id, JobSpec.model_validate(job.spec), store, get_worker_settings()
+            job, JobSpec.model_validate(job.spec), stores, get_worker_settings()
         )
     except BaseException as exc:  # nothing may leave a job running: record, then let Celery see it
         log.error("job %s crashed: %s", job_id, traceback.format_exc())
@@ -56,10 +57,23 @@ def run_job(job_id: str) -> None:
         if not isinstance(exc, Exception):
             raise
         return
-    if outcome.state is JobState.succeeded:
-        store.succeed(job_id, outcome.result or {}, outcome.diagnosis)
-    else:
-        store.fail(job_id, outcome.error or {}, outcome.diagnosis, state=outcome.state)
+    try:
+        if outcome.state is JobState.succeeded:
+            store.succeed(job_id, outcome.result or {}, outcome.diagnosis)
+        else:
+            store.fail(job_id, outcome.error or {}, outcome.diagnosis, state=outcome.state)
+    except Exception as exc:  # an outcome the store cannot hold must not leave the job running
+        log.error("job %s: storing its outcome failed: %s", job_id, traceback.format_exc())
+        store.fail(
+            job_id,
+            {
+                "code": "internal_error",
+                "message": f"The job finished but its outcome could not be stored: "
+                f"{type(exc).__name__}: {str(exc)[:300]}",
+                "hint": "This is a bug, not your spec; the worker keeps running.",
+            },
+            outcome.diagnosis,
+        )
 
 
 @app.task(name=PREDICT_TASK, ignore_result=True)

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from core.tabular_files import FORMAT_BY_SUFFIX, UnreadableTable, scan_columns, sniff_format
+from core.tabular_files import (
+    FORMAT_BY_SUFFIX,
+    UnreadableTable,
+    printable,
+    scan_columns,
+    sniff_format,
+)
 from schemas.dataset import DatasetInfo, DatasetList
 from service.deps import CallerDep, DatasetStoreDep, SettingsDep
 from service.problems import Problem
@@ -85,6 +91,14 @@ async def upload_dataset(
     except UnreadableTable as exc:
         final.unlink(missing_ok=True)
         raise Problem(422, "Unreadable data file", str(exc)) from exc
+    except Exception as exc:  # any file pyarrow chokes on is the upload's fault, not a 500
+        final.unlink(missing_ok=True)
+        raise Problem(
+            422,
+            "Unreadable data file",
+            f"could not read {filename[:100]} as {fmt}: {type(exc).__name__}: "
+            f"{printable(str(exc))}",
+        ) from exc
     row = store.add(
         dataset_id=dataset_id,
         owner=caller or "",

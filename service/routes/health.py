@@ -6,7 +6,8 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from service.deps import CeleryDep, JobStoreDep, SettingsDep
+from schemas.job_status import JobState
+from service.deps import CallerDep, CeleryDep, JobStoreDep, SettingsDep
 from service.problems import problem_response
 
 router = APIRouter(tags=["health"])
@@ -41,9 +42,11 @@ async def readyz(store: JobStoreDep, celery: CeleryDep, settings: SettingsDep) -
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(store: JobStoreDep) -> Response:
+def metrics(store: JobStoreDep, _caller: CallerDep) -> Response:
     registry = CollectorRegistry()
     jobs = Gauge("training_jobs", "Jobs in the store by state", ["state"], registry=registry)
-    for state, n in store.count_by_state().items():
-        jobs.labels(state=state).set(n)
+    counts = store.count_by_state()
+    # Every state, zeros included, so that a dashboard's series never vanish.
+    for state in JobState:
+        jobs.labels(state=state.value).set(counts.get(state.value, 0))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

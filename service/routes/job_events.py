@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -17,6 +18,8 @@ from store.job_store import JobStore
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 KEEPALIVE_SECONDS = 15.0
+MAX_EVENT_ID = 2**62  # within every store's integer column
+EVENT_ID = re.compile(r"[0-9]{1,19}")
 
 
 def _frame(event_id: int | None, event: str, data: object) -> str:
@@ -58,11 +61,16 @@ async def job_events(
     store: JobStoreDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="Resume after this event id.")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_EVENT_ID, description="Resume after this event id.")
+    ] = None,
 ) -> StreamingResponse:
     start = after or 0
-    if last_event_id and last_event_id.strip().isdigit():
-        start = int(last_event_id.strip())
+    # A browser resends the last id it saw; anything else (garbage, or larger than any id the
+    # store hands out) is not a place to resume from, so the stream starts at the beginning.
+    resume = (last_event_id or "").strip()
+    if EVENT_ID.fullmatch(resume) and int(resume) <= MAX_EVENT_ID:
+        start = int(resume)
     return StreamingResponse(
         _stream(store, job.id, start, settings.events_poll_seconds),
         media_type="text/event-stream",

@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from core.celery_client import RUN_JOB_TASK
 from schemas.job_spec import JobSpec
 from schemas.job_status import FINAL_STATES, JobList, JobState, JobStatus
-from service.deps import CallerDep, CeleryDep, JobStoreDep, SettingsDep
+from service.deps import CallerDep, CeleryDep, DatasetStoreDep, JobStoreDep, SettingsDep
 from service.job_views import job_status
 from service.problems import Problem
+from store.dataset_store import DatasetStore
 from store.job_store import IdempotencyConflict, JobStore
 from store.tables import JobRow
 
@@ -33,6 +34,32 @@ def load_job(store: JobStore, job_id: str, caller: str | None) -> JobRow:
     return job
 
 
+def _check_dataset_visible(spec: JobSpec, datasets: DatasetStore, caller: str | None) -> None:
+    """A `dataset:{id}` location is knowable at submission: an unknown id is a spec error."""
+    location = spec.data.location or ""
+    if not location.startswith("dataset:"):
+        return
+    dataset_id = location.removeprefix("dataset:")
+    if datasets.get(dataset_id, caller) is None:
+        msg = (
+            f"no uploaded dataset {dataset_id[:64]!r} is visible to this caller; upload the file "
+            "with POST /v1/datasets and use the location it returns."
+        )
+        raise Problem(
+            422,
+            "The request is not valid",
+            f"data.location: {msg}",
+            errors=[
+                {
+                    "loc": ["data", "location"],
+                    "field": "data.location",
+                    "msg": msg,
+                    "type": "dataset_not_found",
+                }
+            ],
+        )
+
+
 @router.post("", status_code=202, response_model=JobStatus)
 def submit_job(
     spec: JobSpec,
@@ -41,8 +68,10 @@ def submit_job(
     store: JobStoreDep,
     celery: CeleryDep,
     caller: CallerDep,
+    datasets: DatasetStoreDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
+    _check_dataset_visible(spec, datasets, caller)
     limit = spec.limits.max_runtime_seconds or settings.default_max_runtime_seconds
     spec = spec.model_copy(
         update={

@@ -21,6 +21,9 @@ def _problem(r: Any, status: int) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
+OK_DATA = {"data": {"location": "x.csv", "target": "y"}}
+
+
 @pytest.mark.parametrize(
     "spec,field,needle",
     [
@@ -77,6 +80,43 @@ def _problem(r: Any, status: int) -> dict[str, Any]:
             "callbacks.lr_schedule",
             "step",
         ),
+        # JSON types as written: true is no epoch count, "5" no integer
+        ({**OK_DATA, "training": {"epochs": True}}, "training.epochs", "valid integer"),
+        ({**OK_DATA, "training": {"batch_size": "64"}}, "training.batch_size", "valid integer"),
+        (
+            {**OK_DATA, "balancing": {"method": "class_weight", "class_weight": {"p": 1e300}}},
+            "balancing.class_weight.p",
+            "less than or equal to 1000000",
+        ),
+        (
+            {**OK_DATA, "balancing": {"method": "random_over", "sampling_strategy": "most"}},
+            "balancing.sampling_strategy",
+            "'auto', or a valid number, or a valid dictionary",
+        ),
+        (
+            {"data": {"location": "http://example.com:99999/x.csv", "target": "y"}},
+            "data.location",
+            "port out of range",
+        ),
+        (
+            {"data": {"location": "x.csv\u0000.txt", "target": "y"}},
+            "data.location",
+            "control character",
+        ),
+        (
+            {"data": {"location": "x.csv", "target": "y", "features": ["a", "a"]}},
+            "data.features",
+            "more than once",
+        ),
+        ({**OK_DATA, "split": {"test_size": 1e-9}}, "split.test_size", "0.01"),
+        (
+            {
+                **OK_DATA,
+                "callbacks": {"lr_schedule": {"type": "reduce_on_plateau", "min_learning_rate": 1}},
+            },
+            "body",
+            "must be below training.learning_rate",
+        ),
     ],
 )
 def test_spec_errors_are_422_naming_field_and_fix(
@@ -101,8 +141,15 @@ def test_422_does_not_echo_large_input(live: LiveService) -> None:
             "/v1/jobs",
             json={"data": {"location": "a.csv", "target": "y"}, "balancing": {"method": huge}},
         )
-    _problem(r, 422)
-    assert len(r.text) < 5000
+        _problem(r, 422)
+        assert len(r.text) < 5000
+        # 50,000 bad list items: the first errors and a count, not 50,000 entries
+        many = c.post(
+            "/v1/jobs", json={"data": {"location": "a.csv", "target": "y", "drop": [1] * 50_000}}
+        )
+    body = _problem(many, 422)
+    assert body["errors_total"] == 50_000 and len(body["errors"]) == 20
+    assert len(many.text) < 10_000
 
 
 def test_malformed_json_is_422(live: LiveService) -> None:

@@ -92,7 +92,7 @@ def test_caravan_smote_panel_and_summary(caravan_smote: dict[str, Any]) -> None:
     assert sum(map(sum, res["confusion_matrix"]["matrix"])) == sum(
         res["data_summary"]["class_counts"]["test"].values()
     )
-    assert res["baselines"]["majority_class"]["test"]["accuracy"] == pytest.approx(0.94, abs=0.01)
+    assert res["baselines"]["majority_class"]["accuracy"] == pytest.approx(0.94, abs=0.01)
     counts = res["data_summary"]["class_counts"]
     # SMOTE balances the training split only; validation and test keep the true 6%.
     assert (

@@ -546,6 +546,71 @@ def test_parquet_and_jsonl_files(live: LiveService) -> None:
     assert res["data_summary"]["format"] == "parquet"
 
 
+def test_parquet_column_types_beyond_text_and_numbers(live: LiveService) -> None:
+    """Bytes, decimals and dates are labels or features; nested cells fail naming the column."""
+    import datetime
+    import decimal
+
+    cols = _binary()
+    n = len(cols["y"])
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(n)]
+    table = pa.table(
+        {
+            "a": cols["a"],
+            "when": days,
+            "y_bytes": pa.array([v.encode() for v in cols["y"]], pa.binary()),
+            "y_decimal": pa.array(
+                [decimal.Decimal(1 if v == "yes" else 0) for v in cols["y"]], pa.decimal128(5, 2)
+            ),
+            "tags": [[v, "x"] for v in cols["y"]],
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    live.put_data("types.parquet", buf.getvalue())
+    data = {"location": "types.parquet", "drop": ["tags"]}
+    res = run_ok(live, job({**data, "target": "y_bytes", "drop": ["tags", "y_decimal"]}))
+    assert res["labels"] == ["no", "yes"] and "when" in res["data_summary"]["numeric_columns"]
+    res = run_ok(live, job({**data, "target": "y_decimal", "drop": ["tags", "y_bytes"]}))
+    assert res["labels"] == ["0", "1"] and res["data_summary"]["label_values"] == {"0": 0, "1": 1}
+    err = run_failed(
+        live, job({"location": "types.parquet", "target": "y_bytes"}), "unsupported_column_type"
+    )
+    assert err["details"]["columns"] == ["tags"] and "data.drop" in err["hint"]
+
+
+def test_a_latin1_csv_uploads_and_trains(live: LiveService) -> None:
+    cols = _binary(colors=True)
+    cols["colour_é"] = [f"{c}-é" for c in cols.pop("color")]
+    text = _csv(cols).encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        text.decode("utf-8")
+    with live.client() as c:
+        r = c.post("/v1/datasets", files={"file": ("latin.csv", text, "text/csv")})
+    assert r.status_code == 201, r.text
+    assert "colour_é" in [col["name"] for col in r.json()["columns"]]
+    res = run_ok(live, job({"location": r.json()["location"], "target": "y"}))
+    assert res["data_summary"]["encoding"] == "cp1252"
+    assert res["data_summary"]["onehot_expansion"] == {"colour_é": 3}
+
+
+def test_broken_uploads_get_a_clear_422(live: LiveService) -> None:
+    boundary = "XyZ"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\na,y\n1,p\n"
+    ).encode()
+    multipart = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    with live.client() as c:
+        cut = c.post("/v1/datasets", content=head, headers=multipart)
+        assert cut.status_code == 422 and "cut off" in cut.json()["detail"]
+        junk = c.post("/v1/datasets", content=b"--nope\r\n\x00\x01", headers=multipart)
+        assert junk.status_code == 422 and "curl -F file=@data.csv" in junk.json()["detail"]
+        garbage = bytes(range(256)) * 40
+        r = c.post("/v1/datasets", files={"file": ("bin.csv", garbage, "text/csv")})
+        assert r.status_code == 422 and r.json()["detail"].isprintable(), r.text
+
+
 def test_builtin_and_synthetic_sources(live: LiveService) -> None:
     res = run_ok(live, job({"location": "builtin:iris"}))
     assert res["task"] == "multiclass" and res["labels"] == ["setosa", "versicolor", "virginica"]
@@ -609,7 +674,8 @@ def test_upload_then_train_on_the_dataset(live: LiveService) -> None:
         live, job({"location": info["location"], "target": "y"}, preprocessing={"impute": "median"})
     )
     assert res["data_summary"]["source"] == info["location"]
-    run_failed(live, job({"location": "dataset:0123abcd", "target": "y"}), "dataset_not_found")
+    detail = problem_422(live, job({"location": "dataset:0123abcd", "target": "y"}))
+    assert "data.location" in detail and "'0123abcd'" in detail and "POST /v1/datasets" in detail
 
 
 def test_unusable_uploads_are_422_naming_the_callers_file(live: LiveService) -> None:

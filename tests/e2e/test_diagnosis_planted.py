@@ -264,13 +264,18 @@ def test_caravan_smote_reports_logistic_baseline(caravan: dict[str, dict[str, An
     res = caravan["caravan-smote"]
     assert_json_finite(res)
     assert "accuracy_paradox" not in {f["code"] for f in res["diagnosis"]}
-    base = res["baselines"]
-    assert {"majority_class", "stratified", "logistic_regression"} <= set(base)
+    base = res["baselines_by_split"]
+    assert {"majority_class", "stratified", "logistic_regression"} <= set(res["baselines"])
     for split in ("validation", "test"):
         for name in ("roc_auc", "balanced_accuracy", "f1", "accuracy"):
             model = res["metrics"][split][name]
             linear = base["logistic_regression"][split][name]
             assert isinstance(model, float) and isinstance(linear, float), (split, name)
             assert 0.0 <= linear <= 1.0
+            if split == "test":
+                assert res["model_vs_baselines"][name] == {
+                    "model": model,
+                    **{b: res["baselines"][b][name] for b in res["baselines"]},
+                }
     # trained on the same SMOTE-balanced rows, the linear model predicts the minority class
-    assert base["logistic_regression"]["test"]["recall"] > 0.3
+    assert res["baselines"]["logistic_regression"]["recall"] > 0.3

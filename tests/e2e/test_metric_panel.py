@@ -164,14 +164,21 @@ def test_binary_bootstrap_intervals(binary: dict[str, Any]) -> None:
 
 
 def test_binary_baselines_next_to_the_model(binary: dict[str, Any]) -> None:
-    base = binary["baselines"]
-    assert set(base) == {"majority_class", "stratified", "logistic_regression"}
+    base, by_split = binary["baselines"], binary["baselines_by_split"]
+    assert set(base) == set(by_split) == {"majority_class", "stratified", "logistic_regression"}
     for name in base:
+        assert base[name] == by_split[name]["test"]
         for split in SPLITS:
-            assert set(base[name][split]) == BINARY
-    assert base["majority_class"]["test"]["balanced_accuracy"] == pytest.approx(0.5)
-    assert base["majority_class"]["test"]["roc_auc"] == pytest.approx(0.5)
-    assert base["logistic_regression"]["test"]["roc_auc"] > 0.7
+            assert set(by_split[name][split]) == BINARY
+    # the contract's shape: baselines.majority_class.accuracy, on the test split
+    assert base["majority_class"]["balanced_accuracy"] == pytest.approx(0.5)
+    assert base["majority_class"]["roc_auc"] == pytest.approx(0.5)
+    assert base["logistic_regression"]["roc_auc"] > 0.7
+    side_by_side = binary["model_vs_baselines"]
+    assert set(side_by_side) == BINARY
+    for name, row in side_by_side.items():
+        assert row["model"] == binary["metrics"]["test"][name]
+        assert row["logistic_regression"] == base["logistic_regression"][name]
 
 
 def test_metric_selection_and_undefined_metrics(live: LiveService) -> None:

@@ -22,6 +22,8 @@ KEYS = {
     "thresholds",
     "curves",
     "baselines",
+    "baselines_by_split",
+    "model_vs_baselines",
     "evaluation_notes",
 }
 
@@ -87,10 +89,19 @@ def test_binary_report_shape_and_json() -> None:
         "matthews_corrcoef",
     }
     assert set(report["baselines"]) == {"majority_class", "stratified"}
-    assert set(report["baselines"]["majority_class"]) == {"validation", "test"}
+    assert set(report["baselines_by_split"]["majority_class"]) == {"validation", "test"}
+    # the contract's flat baselines are the test split's
+    assert (
+        report["baselines"]["majority_class"]
+        == report["baselines_by_split"]["majority_class"]["test"]
+    )
     # the majority class ("No") never predicts the positive class
-    assert report["baselines"]["majority_class"]["test"]["precision"] is None
-    assert report["undefined_metrics"]["baselines.majority_class.test.precision"]
+    assert report["baselines"]["majority_class"]["precision"] is None
+    assert report["undefined_metrics"]["baselines.majority_class.precision"]
+    assert report["undefined_metrics"]["baselines_by_split.majority_class.validation.precision"]
+    comparison = report["model_vs_baselines"]["roc_auc"]
+    assert comparison["model"] == report["metrics"]["test"]["roc_auc"]
+    assert comparison["majority_class"] == report["baselines"]["majority_class"]["roc_auc"]
 
 
 def test_fixed_threshold_and_selected_metrics() -> None:

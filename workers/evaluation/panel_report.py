@@ -67,7 +67,9 @@ def evaluate_splits(
     seed: int = 42,
 ) -> dict[str, Any]:
     """Result sections: ``metrics``, ``confidence_intervals``, ``undefined_metrics``,
-    ``confusion_matrix`` (test), ``confusion_matrices`` (per split), ``per_class``, ``thresholds``, ``curves``, ``baselines``, plus
+    ``confusion_matrix`` (test), ``confusion_matrices`` (per split), ``per_class``, ``thresholds``, ``curves``, ``baselines`` (test split, as the contract shows them),
+    ``baselines_by_split``, ``model_vs_baselines`` (test: each metric of the model next to each
+    baseline's), plus
     ``evaluation_notes`` (data repairs such as renormalized probabilities).
 
     A ``best_f1``/``youden`` decision threshold is chosen on validation; without usable
@@ -154,16 +156,25 @@ def evaluate_splits(
                     "calibration": calibration(y_bin, score),
                 }
 
-    baselines: dict[str, dict[str, dict[str, float | None]]] = {}
+    baselines_by_split: dict[str, dict[str, dict[str, float | None]]] = {}
     for name, by_split in baseline_probas.items():
-        baselines[name] = {}
+        baselines_by_split[name] = {}
         for split in _ordered(by_split):
             if split not in splits:
                 continue
             y = splits[split][0]
             p = panel(y, by_split[split], threshold)
-            baselines[name][split] = p.metrics
-            undefined.update({f"baselines.{name}.{split}.{m}": w for m, w in p.undefined.items()})
+            baselines_by_split[name][split] = p.metrics
+            key = f"baselines.{name}" if split == "test" else f"baselines_by_split.{name}.{split}"
+            undefined.update({f"{key}.{m}": w for m, w in p.undefined.items()})
+    # The contract's `baselines` is the test split; every split is in `baselines_by_split`.
+    baselines = {name: by.get("test", {}) for name, by in baselines_by_split.items()}
+    model_test = metrics.get("test", {})
+    model_vs_baselines = {
+        m: {"model": model_test.get(m), **{name: b.get(m) for name, b in baselines.items()}}
+        for m in names
+        if m in model_test
+    }
 
     return to_jsonable(
         {
@@ -177,6 +188,8 @@ def evaluate_splits(
             "thresholds": thresholds_section,
             "curves": curves,
             "baselines": baselines,
+            "baselines_by_split": baselines_by_split,
+            "model_vs_baselines": model_vs_baselines,
             "evaluation_notes": notes,
         }
     )

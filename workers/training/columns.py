@@ -81,9 +81,48 @@ def select_feature_names(table: pa.Table, spec: DataSpec) -> list[str]:
     return chosen
 
 
+def is_nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t) or pa.types.is_union(t)
+
+
+def refuse_nested(table: pa.Table, names: list[str], what: str, hint: str) -> None:
+    """Lists, structs and maps hold several values per cell: no feature or label is one."""
+    nested = [n for n in names if is_nested(table.column(n).type)]
+    if nested:
+        kinds = ", ".join(f"{n} ({table.column(n).type})" for n in nested[:10])
+        raise JobFailure(
+            "unsupported_column_type",
+            f"{what} hold nested values (lists, structs or maps), one per cell is needed: {kinds}.",
+            hint,
+            columns=nested[:50],
+        )
+
+
+def as_text(col: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """Bytes columns (Parquet BYTE_ARRAY without a string annotation) as UTF-8 text."""
+    try:
+        return pc.cast(col, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise JobFailure(
+            "invalid_text",
+            f"Column {name!r} holds bytes that are not UTF-8 text ({str(exc)[:80]}).",
+            "Write the column as UTF-8 strings, or leave it out with data.drop.",
+            column=name,
+        ) from exc
+
+
 def _as_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """The column as float64 (nulls stay nulls, NaN once in numpy), or None if not numeric."""
+    """The column as float64 (nulls stay nulls, NaN once in numpy), or None if not numeric.
+    Dates and times count as numbers (their integer encoding: days or time units since 1970)."""
     t = col.type
+    if (
+        pa.types.is_timestamp(t)
+        or pa.types.is_date(t)
+        or pa.types.is_time(t)
+        or pa.types.is_duration(t)
+    ):
+        width = pa.int32() if pa.types.is_date32(t) or pa.types.is_time32(t) else pa.int64()
+        return pc.cast(col.cast(width), pa.float64())
     if (
         pa.types.is_integer(t)
         or pa.types.is_floating(t)
@@ -95,12 +134,12 @@ def _as_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
     return None
 
 
-def _as_strings(col: pa.ChunkedArray) -> np.ndarray:
+def _as_strings(col: pa.ChunkedArray, name: str) -> np.ndarray:
     """A column as an object array of str, None for missing (vectorised, no per-row Python)."""
     if pa.types.is_dictionary(col.type):
         col = pc.cast(col, col.type.value_type)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        col = pc.cast(col, pa.string())
+        col = as_text(col, name)
     out = col.to_numpy(zero_copy_only=False)
     return np.asarray(out, dtype=object)
 
@@ -119,6 +158,12 @@ def _stack_columns(columns: list[pa.ChunkedArray], n: int) -> np.ndarray:
 
 
 def split_feature_columns(table: pa.Table, names: list[str]) -> FeatureColumns:
+    refuse_nested(
+        table,
+        names,
+        "Feature column(s)",
+        "Leave them out with data.drop, or flatten them into one column per value.",
+    )
     numeric_names: list[str] = []
     numeric: list[pa.ChunkedArray] = []
     cat_names: list[str] = []
@@ -134,7 +179,7 @@ def split_feature_columns(table: pa.Table, names: list[str]) -> FeatureColumns:
                 bools.append(name)
         else:
             cat_names.append(name)
-            cats.append(_as_strings(col))
+            cats.append(_as_strings(col, name))
     n = table.num_rows
     return FeatureColumns(
         numeric_names,

@@ -7,6 +7,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from core.tabular_files import UnreadableTable, read_table, sniff_format
+from core.tabular_files import UnreadableTable, detect_encoding, read_table, sniff_format
 from schemas.job_spec import DataSpec, SyntheticData
 from workers.settings import WorkerSettings
 from workers.training.errors import JobFailure
 
 BUILTINS = ("breast_cancer", "digits", "wine", "iris")
+
+
+# dataset id -> the uploaded file, when the job's owner may read it (None otherwise).
+DatasetLookup = Callable[[str], Path | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class LoadedData:
     sha256: str
     source: str
     format: str
+    encoding: str | None = None  # CSV only: utf8, or the fallback that decoded the file
 
 
 def _hash_file(path: Path) -> str:
@@ -69,11 +75,12 @@ def resolve_under_root(root: Path, relative: str) -> Path:
 
 def _read_file(path: Path, declared: str, source: str) -> LoadedData:
     fmt = sniff_format(path, declared)
+    encoding = detect_encoding(path) if fmt == "csv" else None
     # Hash while pyarrow parses: both release the GIL, so a large file costs one pass of time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_hash_file, path)
         try:
-            table = read_table(path, fmt, name=source)
+            table = read_table(path, fmt, name=source, encoding=encoding)
         except UnreadableTable as exc:
             raise JobFailure(
                 "unreadable_file",
@@ -81,7 +88,7 @@ def _read_file(path: Path, declared: str, source: str) -> LoadedData:
                 "Check data.format (csv, parquet, jsonl) and the file's contents.",
             ) from exc
         sha256 = digest.result()
-    return LoadedData(table=table, sha256=sha256, source=source, format=fmt)
+    return LoadedData(table=table, sha256=sha256, source=source, format=fmt, encoding=encoding)
 
 
 def _builtin(name: str, target: str) -> LoadedData:
@@ -169,7 +176,7 @@ def _download(url: str, settings: WorkerSettings, declared: str) -> LoadedData:
         tmp.unlink(missing_ok=True)
 
 
-def load_data(spec: DataSpec, settings: WorkerSettings) -> LoadedData:
+def load_data(spec: DataSpec, settings: WorkerSettings, find_dataset: DatasetLookup) -> LoadedData:
     target = spec.target or "target"
     if spec.synthetic is not None:
         return _synthetic(spec.synthetic, target)
@@ -178,14 +185,14 @@ def load_data(spec: DataSpec, settings: WorkerSettings) -> LoadedData:
         return _builtin(loc.removeprefix("builtin:"), target)
     if loc.startswith("dataset:"):
         dataset_id = loc.removeprefix("dataset:")
-        matches = list(settings.uploads_dir.glob(f"{dataset_id}.*")) if dataset_id.isalnum() else []
-        if not matches:
+        path = find_dataset(dataset_id)
+        if path is None or not path.is_file():
             raise JobFailure(
                 "dataset_not_found",
-                f"No uploaded dataset {dataset_id[:64]!r}.",
+                f"No uploaded dataset {dataset_id[:64]!r} is visible to this job's caller.",
                 "Upload the file with POST /v1/datasets and use the location it returns.",
             )
-        return _read_file(matches[0], spec.format, loc)
+        return _read_file(path, spec.format, loc)
     if loc.startswith(("http://", "https://")):
         return _download(loc, settings, spec.format)
     if "://" in loc and not loc.startswith("file://"):

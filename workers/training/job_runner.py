@@ -4,11 +4,14 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from schemas.job_spec import JobSpec
 from schemas.job_status import JobState
 from store.job_store import JobStore
+from store.tables import JobRow
+from workers.job_store_access import WorkerStores
 from workers.settings import WorkerSettings
 from workers.training.errors import JobFailure
 from workers.training.pipeline import Hooks, TrainingStopped, train_and_evaluate
@@ -45,13 +48,21 @@ class Heartbeat:
 
 
 def run_training_job(
-    job_id: str, spec: JobSpec, store: JobStore, settings: WorkerSettings
+    job: JobRow, spec: JobSpec, stores: WorkerStores, settings: WorkerSettings
 ) -> Outcome:
+    job_id, store = job.id, stores.jobs
     limit = spec.limits.max_runtime_seconds or 3600
+
+    def find_dataset(dataset_id: str) -> Path | None:
+        # The owner check the API makes at submission, again: the job runs as its caller.
+        row = stores.datasets.get(dataset_id, job.owner)
+        return Path(row.path) if row is not None else None
+
     hooks = Hooks(
         on_epoch=lambda row: store.record_epoch(job_id, row, epochs=spec.training.epochs),
         cancel_requested=lambda: store.cancel_requested(job_id),
         deadline=time.monotonic() + limit,
+        find_dataset=find_dataset,
     )
     with Heartbeat(store, job_id, settings.heartbeat_seconds):
         try:

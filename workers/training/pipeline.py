@@ -25,6 +25,7 @@ from workers.settings import WorkerSettings
 from workers.training.balancing import Balanced, balance
 from workers.training.callbacks import JobGuard, early_stopping, schedule_callback
 from workers.training.data_evidence import class_counts
+from workers.training.data_sources import DatasetLookup
 from workers.training.errors import JobFailure
 from workers.training.model_builder import build_model, compile_model
 from workers.training.prepared_data import prepare_data
@@ -37,11 +38,13 @@ PREDICT_BATCH = 8192
 
 @dataclass
 class Hooks:
-    """How the pipeline talks back to the job: epochs out, cancel flag in."""
+    """How the pipeline talks to the job and its store: epochs out, cancel flag and the
+    caller's uploads in."""
 
     on_epoch: Callable[[dict[str, Any]], None]
     cancel_requested: Callable[[], bool]
     deadline: float  # time.monotonic() value
+    find_dataset: DatasetLookup
 
 
 class TrainingStopped(Exception):
@@ -147,7 +150,7 @@ def _run(
     keras.utils.set_random_seed(seed)
     notes: list[str] = []
     evidence = state.evidence
-    prep = prepare_data(spec, settings, state)
+    prep = prepare_data(spec, settings, state, hooks.find_dataset)
     timings["load_seconds"] = prep.load_seconds
     target, pre = prep.target, prep.preprocessor
     y_tr, y_va, y_te = prep.y_train, prep.y_validation, prep.y_test
@@ -260,7 +263,7 @@ def _run(
     evidence.update(
         metrics=evaluation["metrics"],
         confidence_intervals=evaluation["confidence_intervals"],
-        baselines=evaluation["baselines"],
+        baselines=evaluation["baselines_by_split"],
         best_f1_threshold=best_f1,
         stopped_early=stopped_early,
         best_epoch=best_epoch,
@@ -315,6 +318,7 @@ def _run(
         "data_summary": {
             "source": prep.source,
             "format": prep.format,
+            "encoding": prep.encoding,
             "rows": prep.rows_read,
             "rows_used": len(target.y),
             "rows_dropped": {"missing_target": target.dropped_missing},

@@ -18,7 +18,7 @@ from workers.training.columns import (
     target_values,
 )
 from workers.training.data_evidence import data_evidence
-from workers.training.data_sources import load_data
+from workers.training.data_sources import DatasetLookup, load_data
 from workers.training.preprocessing import (
     FittedPreprocessor,
     check_categorical,
@@ -36,6 +36,7 @@ from workers.training.task_checks import check_spec_fits_task
 class PreparedData:
     source: str
     format: str
+    encoding: str | None
     sha256: str
     rows_read: int
     target_name: str
@@ -63,12 +64,15 @@ class PreparedData:
         return self.target.y[self.split.test]
 
 
-def prepare_data(spec: JobSpec, settings: WorkerSettings, state: RunState) -> PreparedData:
+def prepare_data(
+    spec: JobSpec, settings: WorkerSettings, state: RunState, find_dataset: DatasetLookup
+) -> PreparedData:
     """Raises JobFailure naming the column, class or setting at fault. `state` gets the target
     and the data evidence as soon as they are known, for the diagnosis of a failure."""
     t0 = time.perf_counter()
-    loaded = load_data(spec.data, settings)
-    source, fmt, sha256, table = loaded.source, loaded.format, loaded.sha256, loaded.table
+    loaded = load_data(spec.data, settings, find_dataset)
+    source, fmt, encoding = loaded.source, loaded.format, loaded.encoding
+    sha256, table = loaded.sha256, loaded.table
     del loaded  # the table goes as soon as the columns are taken from it
     target_name = spec.data.target or "target"
     names = select_feature_names(table, spec.data)
@@ -102,6 +106,7 @@ def prepare_data(spec: JobSpec, settings: WorkerSettings, state: RunState) -> Pr
     return PreparedData(
         source=source,
         format=fmt,
+        encoding=encoding,
         sha256=sha256,
         rows_read=rows_read,
         target_name=target_name,

@@ -44,7 +44,36 @@ def _looks_continuous(values: pa.Array) -> bool:
     return non_integral and len(np.unique(arr)) > 20
 
 
-def _as_arrow(raw: "np.ndarray | pa.Array | pa.ChunkedArray") -> pa.Array:
+def _label_typed(arr: pa.Array, target_name: str) -> pa.Array:
+    """Labels as text, numbers or booleans: the types every output can show as they are."""
+    t = arr.type
+    if pa.types.is_nested(t) or pa.types.is_union(t):
+        raise JobFailure(
+            "unsupported_column_type",
+            f"The target {target_name!r} holds nested values ({t}); a label is one value per row.",
+            "Set data.target to a column of plain labels (text, integers or booleans).",
+            column=target_name,
+        )
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        try:
+            return pc.cast(arr, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise JobFailure(
+                "invalid_text",
+                f"The target {target_name!r} holds bytes that are not UTF-8 text.",
+                "Write the labels as UTF-8 strings.",
+                column=target_name,
+            ) from exc
+    if pa.types.is_decimal(t) or pa.types.is_float16(t):
+        return pc.cast(arr, pa.float64())
+    if pa.types.is_temporal(t):
+        return pc.cast(arr, pa.string())  # ISO text: a date is a category here
+    return arr
+
+
+def _as_arrow(
+    raw: "np.ndarray | pa.Array | pa.ChunkedArray", target_name: str = "target"
+) -> pa.Array:
     """The target as one pyarrow array; NaN counts as missing."""
     if isinstance(raw, pa.ChunkedArray):
         arr = raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
@@ -58,6 +87,7 @@ def _as_arrow(raw: "np.ndarray | pa.Array | pa.ChunkedArray") -> pa.Array:
             arr = pa.array([None if v is None else label_text(v) for v in values], pa.string())
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
+    arr = _label_typed(arr, target_name)
     if pa.types.is_floating(arr.type):
         arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr)
     return arr
@@ -77,7 +107,7 @@ def encode_target(
     positive_label: Any = None,
     target_name: str = "target",
 ) -> Target:
-    arr = _as_arrow(raw)
+    arr = _as_arrow(raw, target_name)
     keep = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     values = arr.filter(pa.array(keep)) if not keep.all() else arr
     if len(values) == 0:
