@@ -4,6 +4,7 @@ Each process has its own settings class derived from this one (service.settings,
 bad values fail at start-up, not at the first request.
 """
 
+import os
 from pathlib import Path
 from typing import TypeVar
 
@@ -81,15 +82,29 @@ class CommonSettings(BaseSettings):
             d.mkdir(parents=True, exist_ok=True)
 
 
-S = TypeVar("S", bound=CommonSettings)
+S = TypeVar("S", bound=BaseSettings)
 
 
 def load_settings(cls: type[S]) -> S:
-    """Read settings from the environment, or stop the process with one line per bad variable."""
-    try:
-        return cls()
-    except ValidationError as exc:
-        lines = [
-            f"  {'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+    """Read settings from the environment, or stop the process with one line per bad variable.
+    Under a prefix of its own (DIAGNOSIS_), a variable that names no setting is a typo, and is
+    refused too."""
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    lines: list[str] = []
+    if prefix:
+        known = {prefix.upper() + name.upper() for name in cls.model_fields}
+        lines += [
+            f"  {var}: no such setting (a typo?); the {prefix}* settings are in the docs"
+            for var in sorted(os.environ)
+            if var.upper().startswith(prefix.upper()) and var.upper() not in known
         ]
-        raise SystemExit("Invalid configuration:\n" + "\n".join(lines)) from None
+    try:
+        settings = cls()
+    except ValidationError as exc:
+        lines += [
+            f"  {prefix.upper()}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
+    if lines:
+        raise SystemExit("Invalid configuration:\n" + "\n".join(lines))
+    return settings

@@ -14,6 +14,16 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def main() -> int:
+    # Check the configuration before starting anything: a bad value stops here, named.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from service.settings import get_settings
+    from workers.diagnosis.settings import get_diagnosis_settings
+    from workers.settings import get_worker_settings
+
+    get_settings()
+    get_worker_settings()
+    get_diagnosis_settings()
+
     env = dict(os.environ)
     port = env.get("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")

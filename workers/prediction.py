@@ -23,19 +23,35 @@ def _load(folder: str) -> tuple[keras.Model, dict[str, Any]]:
     )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _numeric(name: str, value: Any) -> float:
     if value is None:
         return math.nan
-    if isinstance(value, bool):
-        return float(value)
+    number: float | None
     try:
-        return float(value)
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
     except (TypeError, ValueError):
+        number = None
+    if number is None:
         raise JobFailure(
             "bad_value",
             f"Column {name!r} is numeric, but a row has {str(value)[:40]!r}.",
-            "Send a number or null.",
-        ) from None
+            "Send a number, or null where the job was trained with preprocessing.impute.",
+            column=name,
+        )
+    if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+        raise JobFailure(
+            "bad_value",
+            f"Column {name!r} has {str(value)[:40]!r}, which is not a finite number the model "
+            f"can take (at most {FLOAT32_MAX:.3g} in size).",
+            "Send a finite number.",
+            column=name,
+        )
+    return number
 
 
 def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColumns:
@@ -50,7 +66,12 @@ def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColum
             raise JobFailure(
                 "missing_columns",
                 f"Row {i} lacks {len(missing)} column(s) the model uses: {', '.join(missing[:10])}.",
-                "Send every feature column of the training data (null for unknown values).",
+                "Send every feature column of the training data"
+                + (
+                    " (null for unknown values: the job imputes them)."
+                    if pre.spec.impute != "none"
+                    else "; this job was trained without imputation, so each needs a value."
+                ),
                 columns=missing[:50],
             )
         extra = sorted(c for c in row if c not in needed)
@@ -74,40 +95,63 @@ def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColum
     )
 
 
+def model_input(bundle: dict[str, Any], rows: list[dict[str, Any]]) -> np.ndarray:
+    """The model's input for `rows` ({column: value} each, e.g. DataFrame.to_dict("records")),
+    through the job's fitted preprocessing; `bundle` is its preprocessing.joblib."""
+    pre = bundle["preprocessor"]
+    cols = _columns(rows, bundle)
+    X: np.ndarray = pre.transform(cols)
+    if np.isfinite(X).all():
+        return X
+    gaps = [n for i, n in enumerate(cols.numeric_names) if np.isnan(cols.numeric[:, i]).any()]
+    if gaps and pre.num_imputer is None:
+        raise JobFailure(
+            "missing_values",
+            f"Missing values in column(s) {', '.join(gaps[:10])}, and the job was trained "
+            "without imputation.",
+            "Send values for these columns, or train with preprocessing.impute set.",
+            columns=gaps[:50],
+        )
+    bad = [n for i, n in enumerate(pre.numeric_names) if not np.isfinite(X[:, i]).all()]
+    raise JobFailure(
+        "bad_value",
+        f"Column(s) {', '.join(bad[:10])} hold values too far out of the training range: once "
+        "scaled they overflow the model's 32-bit input.",
+        "Send values of the size the job was trained on.",
+        columns=bad[:50],
+    )
+
+
 def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not (artifacts / "model.keras").is_file():
         raise JobFailure(
             "no_model", "This job has no saved model.", "Predict with a succeeded job."
         )
     model, bundle = _load(str(artifacts))
-    pre = bundle["preprocessor"]
-    cols = _columns(rows, bundle)
-    X = pre.transform(cols)
-    if not np.isfinite(X).all():
-        bad = [n for i, n in enumerate(pre.numeric_names) if not np.isfinite(X[:, i]).all()]
-        raise JobFailure(
-            "missing_values",
-            f"Missing values in column(s) {', '.join(bad[:10])}, and the job was trained without imputation.",
-            "Send values for these columns, or train with preprocessing.impute set.",
-            columns=bad[:50],
-        )
+    X = model_input(bundle, rows)
     labels: list[str] = bundle["labels"]
     p = np.asarray(model.predict(X, batch_size=4096, verbose=0), dtype=np.float64)
-    threshold = float(bundle.get("threshold") or 0.5)
-    out = []
+    stored = bundle.get("threshold")
+    threshold = 0.5 if stored is None else float(stored)  # 0 is a threshold, not a missing one
     if len(labels) == 2:
         p1 = p.reshape(-1)
-        for v in p1:
-            label = labels[1] if v >= threshold else labels[0]
-            out.append(
-                {"label": label, "probabilities": {labels[0]: float(1 - v), labels[1]: float(v)}}
-            )
-        return {"predictions": out, "threshold": threshold}
-    for row in p:
-        out.append(
+        return {
+            "predictions": [
+                {
+                    "label": labels[1] if v >= threshold else labels[0],
+                    "probabilities": {labels[0]: float(1 - v), labels[1]: float(v)},
+                }
+                for v in p1
+            ],
+            "threshold": threshold,
+        }
+    return {
+        "predictions": [
             {
                 "label": labels[int(np.argmax(row))],
                 "probabilities": {lab: float(row[i]) for i, lab in enumerate(labels)},
             }
-        )
-    return {"predictions": out, "threshold": None}
+            for row in p
+        ],
+        "threshold": None,
+    }

@@ -20,7 +20,7 @@ MODEL_FILE = "model.keras"
 BUNDLE_FILES = ("model.keras", "preprocessing.joblib", "spec.json", "README.txt")
 
 
-@router.get("/{job_id}/model")
+@router.api_route("/{job_id}/model", methods=["GET", "HEAD"])
 def get_model(
     job_id: str,
     settings: SettingsDep,

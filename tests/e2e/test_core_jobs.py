@@ -134,6 +134,9 @@ def test_reports_model_and_bundle(live: LiveService, caravan_smote: dict[str, An
     with live.client() as c:
         model = c.get(f"/v1/jobs/{job_id}/model")
         assert model.status_code == 200 and model.content[:2] == b"PK"  # .keras is a zip
+        head = c.head(f"/v1/jobs/{job_id}/model")
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["content-length"]) == len(model.content)
         bundle = c.get(f"/v1/jobs/{job_id}/model", params={"bundle": "true"})
         names = set(zipfile.ZipFile(io.BytesIO(bundle.content)).namelist())
         assert {"model.keras", "preprocessing.joblib", "spec.json"} <= names
@@ -197,3 +200,59 @@ def test_predict_with_the_trained_model(live: LiveService, caravan_smote: dict[s
         bad = c.post(f"/v1/jobs/{caravan_smote['id']}/predict", json={"rows": [{"MOSTYPE": 1}]})
         assert bad.status_code == 422 and bad.json()["code"] == "missing_columns"
         assert "lacks 84 column(s)" in bad.json()["detail"] and "AAANHANG" in bad.json()["detail"]
+        assert "without imputation" in bad.json()["hint"]
+        for value, code, needle in (
+            (None, "missing_values", "without imputation"),
+            (1e39, "bad_value", "not a finite number"),
+            (10**400, "bad_value", "not a finite number"),
+            ("many", "bad_value", "is numeric"),
+        ):
+            r = c.post(
+                f"/v1/jobs/{caravan_smote['id']}/predict",
+                json={"rows": [dict(rows[0], MOSTYPE=value)]},
+            )
+            assert r.status_code == 422 and r.json()["code"] == code, (value, r.text)
+            assert needle in r.json()["detail"] and "MOSTYPE" in r.json()["detail"], r.text
+
+
+def test_bundle_reproduces_the_services_predictions(
+    live: LiveService, caravan_smote: dict[str, Any], tmp_path: Any
+) -> None:
+    """The bundle's README.txt, followed to the letter, scores rows as POST /predict does."""
+    import csv
+
+    import joblib
+    import keras
+
+    from workers.prediction import model_input
+
+    with live.client() as c:
+        bundle = c.get(f"/v1/jobs/{caravan_smote['id']}/model", params={"bundle": "true"})
+    zipfile.ZipFile(io.BytesIO(bundle.content)).extractall(tmp_path)
+    assert "model_input(bundle, rows)" in (tmp_path / "README.txt").read_text()
+    with (live.data_root / "caravan.csv").open() as fh:
+        rows = [dict(r) for r, _ in zip(csv.DictReader(fh), range(5), strict=False)]
+    for r in rows:
+        r.pop("Purchase")
+    loaded = joblib.load(tmp_path / "preprocessing.joblib")
+    model = keras.saving.load_model(tmp_path / "model.keras", compile=False)
+    p = model.predict(model_input(loaded, rows), verbose=0).reshape(-1)
+    with live.client() as c:
+        served = c.post(f"/v1/jobs/{caravan_smote['id']}/predict", json={"rows": rows}).json()
+    assert [x["probabilities"]["Yes"] for x in served["predictions"]] == pytest.approx(
+        p.tolist(), abs=1e-6
+    )
+    assert served["threshold"] == loaded["threshold"] and loaded["labels"] == ["No", "Yes"]
+
+
+def test_decision_threshold_zero_reaches_predictions(live: LiveService) -> None:
+    status = live.run(quick({"synthetic": {"n_samples": 300}}, decision_threshold=0))
+    assert status["state"] == "succeeded", status["error"]
+    result = live.result(status["id"])
+    assert result["decision_threshold"] == 0
+    with live.client() as c:
+        row = {f"x{i}": 0.0 for i in range(20)}
+        r = c.post(f"/v1/jobs/{status['id']}/predict", json={"rows": [row, row]}).json()
+    # every score is >= 0: every row is the positive class
+    assert r["threshold"] == 0
+    assert {p["label"] for p in r["predictions"]} == {result["positive_label"]}

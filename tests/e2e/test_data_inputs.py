@@ -202,6 +202,15 @@ def test_infinite_values_name_the_column(live: LiveService) -> None:
     assert err["details"]["columns"] == {"a": 2} and "a (2)" in err["message"]
 
 
+def test_values_beyond_float32_name_the_column(live: LiveService) -> None:
+    cols = _binary()
+    cols["b"][5] = "1e300"
+    live.put_data("huge.csv", _csv(cols))
+    err = run_failed(live, job({"location": "huge.csv", "target": "y"}), "values_out_of_range")
+    assert err["details"]["columns"] == {"b": 1} and "b (1)" in err["message"]
+    assert "data.drop" in err["hint"]
+
+
 @pytest.mark.parametrize("impute", ["mean", "most_frequent"])
 def test_missing_values_imputed(live: LiveService, impute: str) -> None:
     live.put_data("gaps.csv", _csv(_with_gaps()))
@@ -312,15 +321,38 @@ def test_cleaning_samplers_take_no_sampling_strategy(
     assert "sampling_strategy" in text and method in text
 
 
-def test_adasyn_default_neighbours_against_three_minority_rows(live: LiveService) -> None:
+@pytest.mark.parametrize(
+    "balancing,label,count,fix",
+    [
+        ({"method": "adasyn"}, "yes", 3, "at most 2"),  # default 5 needs 6 rows
+        ({"method": "near_miss", "n_neighbors": 4}, "yes", 3, "at most 3"),
+        ({"method": "edited_nearest_neighbours", "n_neighbors": 1000}, None, 32, "at most 31"),
+    ],
+)
+def test_neighbour_counts_are_checked_against_the_training_split(
+    live: LiveService, balancing: dict[str, Any], label: str | None, count: int, fix: str
+) -> None:
     live.put_data("smote3.csv", _three_minority_in_train())
     err = run_failed(
         live,
-        job({"location": "smote3.csv", "target": "y"}, balancing={"method": "adasyn"}),
+        job({"location": "smote3.csv", "target": "y"}, balancing=balancing),
         "n_neighbors_too_large",
     )
-    assert err["details"]["label"] == "yes" and err["details"]["count"] == 3
-    assert "n_neighbors" in err["hint"]
+    assert err["details"].get("label") == label and err["details"]["count"] == count, err
+    assert "n_neighbors" in err["hint"] and fix in err["hint"]
+
+
+def test_undersampling_a_class_away_fails_naming_it(live: LiveService) -> None:
+    live.put_data("binary.csv", _csv(_binary()))
+    err = run_failed(
+        live,
+        job(
+            {"location": "binary.csv", "target": "y"},
+            balancing={"method": "random_under", "sampling_strategy": {"yes": 0}},
+        ),
+        "class_emptied_by_balancing",
+    )
+    assert err["details"]["labels"] == ["yes"] and "'yes'" in err["message"]
 
 
 def test_sampling_strategy_float_on_known_multiclass_is_422(live: LiveService) -> None:
@@ -631,6 +663,12 @@ def test_builtin_and_synthetic_sources(live: LiveService) -> None:
     )
     assert res["task"] == "binary" and res["data_summary"]["rows"] == 200
     assert res["data_summary"]["source"] == "synthetic"
+    # the label column of generated data must not overwrite one of its features
+    err = run_failed(
+        live, job({"location": "builtin:iris", "target": "petal_width_(cm)"}), "target_name_taken"
+    )
+    assert "'petal_width_(cm)'" in err["message"] and "builtin:iris" in err["message"]
+    run_failed(live, job({"synthetic": {"n_samples": 200}, "target": "x3"}), "target_name_taken")
 
 
 def test_paths_outside_the_data_root_are_refused(live: LiveService) -> None:

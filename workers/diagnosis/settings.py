@@ -37,8 +37,12 @@ Every threshold below can be overridden by an environment variable named
 | `duplicate_warning_share` | 0.05 | data_quality | duplicate rows above this share of all rows used (duplicates are counted over every split) raise the finding to warning (any cross-split duplicate does too) |
 """
 
+from functools import lru_cache
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.settings import load_settings
 
 
 class DiagnosisSettings(BaseSettings):
@@ -212,3 +216,10 @@ class DiagnosisSettings(BaseSettings):
         le=10_000,
         description="learning_rate_too_high: at least this many loss spikes.",
     )
+
+
+@lru_cache
+def get_diagnosis_settings() -> DiagnosisSettings:
+    """Read once; the worker calls it at start-up, so a bad DIAGNOSIS_* stops the worker there
+    instead of failing every job after its training."""
+    return load_settings(DiagnosisSettings)

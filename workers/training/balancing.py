@@ -169,6 +169,52 @@ def _k_neighbors(
     return k
 
 
+# imbalanced-learn's default n_neighbors, and the rows the neighbour search needs.
+NEIGHBOUR_DEFAULTS = {"adasyn": 5, "near_miss": 3, "edited_nearest_neighbours": 3}
+
+
+def _check_n_neighbors(spec: BalancingSpec, counts: np.ndarray, labels: list[str]) -> None:
+    """Fail before the sampler with the class, its count and the value that would work."""
+    method = spec.method
+    n_nb = spec.n_neighbors if spec.n_neighbors is not None else NEIGHBOUR_DEFAULTS[method]
+    given = "" if spec.n_neighbors is not None else " (the default)"
+    if method == "edited_nearest_neighbours":
+        # ENN looks at each row's n_neighbors nearest rows of the whole training split.
+        total = int(counts.sum())
+        if total <= n_nb:
+            raise JobFailure(
+                "n_neighbors_too_large",
+                f"n_neighbors={n_nb}{given} needs more than {n_nb} training rows; the training "
+                f"split has {total}.",
+                f"Set balancing.n_neighbors to at most {max(total - 1, 1)}.",
+                count=total,
+                n_neighbors=n_nb,
+            )
+        return
+    present = [i for i, c in enumerate(counts) if c > 0]
+    if method == "adasyn":
+        # ADASYN looks for n_neighbors neighbours inside each class it grows: more rows needed.
+        grown = [i for i in present if counts[i] < counts.max()] or present
+        small = min(grown, key=lambda i: counts[i])
+        need = n_nb + 1
+    else:
+        # NearMiss averages distances to n_neighbors rows of the smallest class.
+        small = min(present, key=lambda i: counts[i])
+        need = n_nb
+    have = int(counts[small])
+    if have < need:
+        raise JobFailure(
+            "n_neighbors_too_large",
+            f"n_neighbors={n_nb}{given} needs at least {need} rows in class {labels[small]!r}, "
+            f"which has {have} in the training split.",
+            f"Set balancing.n_neighbors to at most {max(have - (need - n_nb), 1)}, "
+            'or use "random_over" / "class_weight".',
+            label=labels[small],
+            count=have,
+            n_neighbors=n_nb,
+        )
+
+
 def _sampler(method: str, params: dict[str, Any], categorical: list[int], n_features: int) -> Any:
     from imblearn import combine, over_sampling, under_sampling
 
@@ -227,23 +273,8 @@ def balance(
         params["random_state"] = seed
     if method in K_NEIGHBORS_METHODS:
         params["k_neighbors"] = _k_neighbors(spec, counts, labels, notes)
-    if method == "adasyn":
-        # ADASYN looks for n_neighbors neighbours inside each class it grows.
-        n_nb = spec.n_neighbors if spec.n_neighbors is not None else DEFAULT_K
-        grown = [i for i, c in enumerate(counts) if 0 < c < counts.max()]
-        small = min(grown, key=lambda i: counts[i]) if grown else int(np.argmin(counts))
-        if int(counts[small]) <= n_nb:
-            given = "" if spec.n_neighbors is not None else " (the default)"
-            raise JobFailure(
-                "n_neighbors_too_large",
-                f"n_neighbors={n_nb}{given} needs more than {n_nb} rows in class "
-                f"{labels[small]!r}, which has {int(counts[small])} in the training split.",
-                f"Set balancing.n_neighbors to at most {max(int(counts[small]) - 1, 1)}, "
-                'or use "random_over" / "class_weight".',
-                label=labels[small],
-                count=int(counts[small]),
-                n_neighbors=n_nb,
-            )
+    if method in NEIGHBOUR_DEFAULTS:
+        _check_n_neighbors(spec, counts, labels)
     if spec.n_neighbors is not None:
         params["n_neighbors"] = spec.n_neighbors
     sampler = _sampler(method, dict(params), categorical, X.shape[1])
@@ -256,11 +287,29 @@ def balance(
             "Check balancing.sampling_strategy and the neighbour counts against the class sizes "
             "in data_summary, or use random_over / class_weight.",
         ) from exc
-    shown = {k: v for k, v in params.items() if k != "random_state"}
+    yr = np.asarray(yr, dtype=np.int64)
+    after = np.bincount(yr, minlength=len(labels))
+    emptied = [labels[i] for i in range(len(labels)) if counts[i] > 0 and after[i] == 0]
+    if emptied:
+        raise JobFailure(
+            "class_emptied_by_balancing",
+            f"{method} left no training rows of class(es) {', '.join(map(repr, emptied))}; "
+            "the model could never learn to predict them.",
+            "Ask at least 1 row per class in balancing.sampling_strategy, or use a gentler method "
+            '("random_under" with the default strategy, "class_weight").',
+            labels=emptied,
+        )
+    shown: dict[str, Any] = {}
+    for k, v in params.items():
+        if k == "random_state":
+            continue
+        if isinstance(v, dict):  # class codes back to the labels the caller used
+            v = {labels[int(code)]: n for code, n in v.items()}
+        shown[k] = v if isinstance(v, int | float | str | dict) else str(v)
     return Balanced(
         np.asarray(Xr, dtype=np.float64),
-        np.asarray(yr, dtype=np.int64),
+        yr,
         notes=notes,
         sampler=type(sampler).__name__,
-        params={k: (v if isinstance(v, int | float | str) else str(v)) for k, v in shown.items()},
+        params=shown,
     )

@@ -107,7 +107,9 @@ class JobGuard(keras.callbacks.Callback):
         self._last_check = time.monotonic()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        # The optimizer holds a float32; its shortest decimal form reads 0.001, not
+        # 0.0010000000474974513.
+        self._lr = float(str(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
 
     def _stop(self, reason: str, detail: str) -> None:
         self.state.stop_reason = reason

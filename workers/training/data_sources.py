@@ -91,6 +91,18 @@ def _read_file(path: Path, declared: str, source: str) -> LoadedData:
     return LoadedData(table=table, sha256=sha256, source=source, format=fmt, encoding=encoding)
 
 
+def _refuse_taken_target(target: str, features: list[str], source: str) -> None:
+    """Generated data gets its label column under data.target: it must not hide a feature."""
+    if target in features:
+        raise JobFailure(
+            "target_name_taken",
+            f"data.target {target!r} names a feature column of {source}; its labels would "
+            "overwrite that feature.",
+            'Leave data.target out (the labels are then "target") or pick an unused name.',
+            column=target,
+        )
+
+
 def _builtin(name: str, target: str) -> LoadedData:
     from sklearn import datasets
 
@@ -111,6 +123,7 @@ def _builtin(name: str, target: str) -> LoadedData:
         f"x{i}" for i in range(bunch.data.shape[1])
     ]
     cols = {n: bunch.data[:, i] for i, n in enumerate(names)}
+    _refuse_taken_target(target, names, f"builtin:{name}")
     cols[target] = np.asarray(bunch.target_names)[bunch.target]
     return LoadedData(
         pa.table(cols), _hash_arrays(bunch.data, bunch.target), f"builtin:{name}", "builtin"
@@ -134,6 +147,7 @@ def _synthetic(params: SyntheticData, target: str) -> LoadedData:
         random_state=params.random_state,
     )
     cols = {f"x{i}": X[:, i] for i in range(X.shape[1])}
+    _refuse_taken_target(target, list(cols), "data.synthetic")
     cols[target] = y
     return LoadedData(pa.table(cols), _hash_arrays(X, y), "synthetic", "synthetic")
 

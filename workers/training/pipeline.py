@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from schemas.job_spec import JobSpec
 from workers.diagnosis import DiagnosisInput, diagnose
+from workers.diagnosis.settings import get_diagnosis_settings
 from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
 from workers.evaluation.panel_report import evaluate_splits
 from workers.settings import WorkerSettings
@@ -33,6 +34,25 @@ from workers.training.run_state import RunState
 from workers.training.target import Target
 
 UNTRAINED_LOSS_ROWS = 4096
+BUNDLE_README = """\
+model.keras           the trained Keras model
+preprocessing.joblib  the preprocessing fitted on the training split, the labels, the threshold
+spec.json             the job spec
+
+Unpickling preprocessing.joblib needs this service's Python package (its workers.* modules),
+installed from the service's repository with `pip install .`. Then:
+
+    import joblib, keras
+    from workers.prediction import model_input
+
+    bundle = joblib.load("preprocessing.joblib")
+    model = keras.saving.load_model("model.keras", compile=False)
+    rows = [{"column": "value", ...}]     # or a DataFrame's .to_dict("records")
+    p = model.predict(model_input(bundle, rows))
+
+Binary jobs: p is P(bundle["labels"][1]), the positive label; predict it where
+p >= bundle["threshold"]. Multiclass jobs: p has one column per label in bundle["labels"].
+"""
 PREDICT_BATCH = 8192
 
 
@@ -123,7 +143,7 @@ def _diagnosis_input(
 
 
 def _findings(inp: DiagnosisInput) -> list[dict[str, Any]]:
-    return [f.model_dump(mode="json") for f in diagnose(inp)]
+    return [f.model_dump(mode="json") for f in diagnose(inp, get_diagnosis_settings())]
 
 
 def train_and_evaluate(
@@ -165,10 +185,14 @@ def _run(
     evidence["n_features"] = X_fit.shape[1]
     for X in (X_fit, X_va, X_te):
         if not np.isfinite(X).all():
+            finite = np.isfinite(X).all(axis=0)
+            bad = [n for n, ok in zip(pre.feature_names, finite, strict=True) if not ok]
             raise JobFailure(
                 "non_finite_features",
-                "Preprocessing produced non-finite values.",
-                "Check the data for infinities.",
+                f"Scaled, column(s) {', '.join(bad[:10])} overflow the model's 32-bit inputs: "
+                "some values lie far outside the training split's range.",
+                "Rescale these columns (a log, or smaller units), or drop them with data.drop.",
+                columns=bad[:50],
             )
     timings["prepare_seconds"] = time.perf_counter() - t0 - prep.load_seconds
 
@@ -288,10 +312,7 @@ def _run(
         artifacts_dir / "preprocessing.joblib",
     )
     (artifacts_dir / "spec.json").write_text(json.dumps(spec.model_dump(mode="json"), indent=2))
-    (artifacts_dir / "README.txt").write_text(
-        "model.keras: keras.saving.load_model(). preprocessing.joblib: joblib.load() gives the fitted\n"
-        "preprocessor (transform(columns) -> model input), labels and the decision threshold.\n"
-    )
+    (artifacts_dir / "README.txt").write_text(BUNDLE_README)
     timings["total_seconds"] = time.perf_counter() - t0
 
     primary = spec.primary_metric or ("roc_auc" if target.task == "binary" else "balanced_accuracy")

@@ -20,6 +20,7 @@ from workers.training.columns import FeatureColumns
 from workers.training.errors import JobFailure
 
 MISSING_CATEGORY = "__missing__"
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 # One-hot of a 5,000-level ID column would dwarf every real feature; rare levels share a column.
 MAX_ONEHOT_CATEGORIES = 50
 
@@ -51,6 +52,19 @@ def check_finite(cols: FeatureColumns) -> None:
         return
     counts = np.isinf(cols.numeric).sum(axis=0)
     bad = {name: int(n) for name, n in zip(cols.numeric_names, counts, strict=True) if n}
+    if not bad:
+        with np.errstate(invalid="ignore"):
+            huge = (np.abs(cols.numeric) > FLOAT32_MAX).sum(axis=0)
+        big = {name: int(n) for name, n in zip(cols.numeric_names, huge, strict=True) if n}
+        if big:
+            listing = ", ".join(f"{k} ({v})" for k, v in list(big.items())[:20])
+            raise JobFailure(
+                "values_out_of_range",
+                f"{len(big)} feature column(s) hold values beyond ±{FLOAT32_MAX:.3g}, which do "
+                f"not fit the model's 32-bit inputs: {listing}.",
+                "Rescale these columns (a log, or smaller units), or drop them with data.drop.",
+                columns=big,
+            )
     if bad:
         listing = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:20])
         raise JobFailure(

@@ -40,16 +40,25 @@ def _check_sizes(y: np.ndarray, labels: list[str], spec: SplitSpec) -> None:
                 minimum=MIN_ROWS_PER_CLASS,
             )
         if min(n_test, n_val, n_train) < k:
-            need = int(
-                np.ceil(k / min(spec.test_size, spec.validation_size * (1 - spec.test_size)))
-            )
+            sizes = f"train {n_train}, validation {n_val}, test {n_test}"
+            if n_train < k:
+                hint = (
+                    "Lower split.test_size and split.validation_size so that training keeps "
+                    f"at least {k} rows, or provide more rows."
+                )
+            else:
+                need = int(
+                    np.ceil(k / min(spec.test_size, spec.validation_size * (1 - spec.test_size)))
+                )
+                hint = (
+                    f"Provide at least {need} rows, or raise split.test_size / "
+                    "split.validation_size."
+                )
             raise JobFailure(
                 "too_few_rows",
-                f"{n} rows are too few to hold all {k} classes in each split "
-                f"(train {n_train}, validation {n_val}, test {n_test}).",
-                f"Provide at least {need} rows, or raise split.test_size / split.validation_size.",
+                f"{n} rows are too few to hold all {k} classes in each split ({sizes}).",
+                hint,
                 rows=n,
-                minimum=need,
             )
     elif min(n_test, n_val, n_train) < 1:
         raise JobFailure(
