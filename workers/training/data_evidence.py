@@ -1,6 +1,7 @@
 """What the raw training data shows before any model: duplicates, lone features that separate
 the target, and feature scales. The diagnosis reads these; nothing here changes the data."""
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from workers.training.columns import FeatureColumns
 from workers.training.splitting import SplitIndices
 from workers.training.target import Target
 
-LEAKAGE_SAMPLE_ROWS = 50_000
+SAMPLE_ROWS = 50_000
 LEAKAGE_TOP_FEATURES = 10
 
 
@@ -44,17 +45,17 @@ def _rank_auc(x: np.ndarray, positive: np.ndarray) -> np.ndarray:
     return np.asarray((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), dtype=np.float64)
 
 
-def _single_feature_auc(
-    cols: FeatureColumns, y: np.ndarray, target: Target, seed: int
-) -> dict[str, float]:
-    """AUC of each raw numeric feature alone on the training rows: near 1 means a leak."""
-    if target.task != "binary" or not cols.numeric_names:
-        return {}
-    idx = np.arange(len(y))
-    if len(idx) > LEAKAGE_SAMPLE_ROWS:
-        idx = np.sort(np.random.default_rng(seed).choice(idx, LEAKAGE_SAMPLE_ROWS, replace=False))
-    x = cols.numeric[idx]
-    positive = y[idx] == 1
+def _sample_rows(n: int, seed: int) -> np.ndarray:
+    """At most SAMPLE_ROWS row positions: enough for an AUC or a scale to a few decimals."""
+    if n <= SAMPLE_ROWS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, SAMPLE_ROWS, replace=False))
+
+
+def _single_feature_auc(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, float]:
+    """AUC of each raw numeric feature (a column of `x`) alone for the positive class (code 1):
+    near 1 means a leak."""
+    positive = y == 1
     if positive.all() or not positive.any():
         return {}
     with np.errstate(invalid="ignore"):
@@ -65,20 +66,23 @@ def _single_feature_auc(
     dense = np.flatnonzero(varies & ~has_nan)
     if len(dense):
         for j, auc in zip(dense, _rank_auc(x[:, dense], positive), strict=True):
-            out[cols.numeric_names[j]] = float(auc)
+            out[names[j]] = float(auc)
     for j in np.flatnonzero(varies & has_nan):  # each on its own non-missing rows
         ok = ~np.isnan(x[:, j])
         if ok.sum() < 10 or positive[ok].all() or not positive[ok].any():
             continue
-        out[cols.numeric_names[j]] = float(_rank_auc(x[ok, j : j + 1], positive[ok])[0])
+        out[names[j]] = float(_rank_auc(x[ok, j : j + 1], positive[ok])[0])
     folded = {name: max(auc, 1 - auc) for name, auc in out.items()}
     return dict(sorted(folded.items(), key=lambda kv: -kv[1])[:LEAKAGE_TOP_FEATURES])
 
 
-def _scale_ratio(cols: FeatureColumns) -> float | None:
-    if not cols.numeric_names:
+def _scale_ratio(x: np.ndarray) -> float | None:
+    """Largest over smallest standard deviation of the numeric columns of `x`."""
+    if not x.shape[1]:
         return None
-    std = np.nanstd(cols.numeric, axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        std = np.nanstd(x, axis=0)
     std = std[np.isfinite(std) & (std > 0)]
     if len(std) < 2:
         return None
@@ -89,19 +93,21 @@ def data_evidence(
     cols: FeatureColumns, train: FeatureColumns, split: SplitIndices, target: Target, seed: int
 ) -> dict[str, Any]:
     """Evidence over all rows used (`cols`) and their training split (`train`, already taken)."""
-    hashes = _row_hashes(cols)
-    train_hashes = np.unique(hashes[split.train])
-    cross_split = int(
-        np.isin(hashes[split.test], train_hashes).sum()
-        + np.isin(hashes[split.validation], train_hashes).sum()
-    )
+    # pandas' hash tables: one pass each, where np.unique / np.isin would sort.
+    hashes = pd.Series(_row_hashes(cols))
+    train_hashes = hashes.iloc[split.train]
+    held_out = np.concatenate([split.validation, split.test])
     y_train = target.y[split.train]
+    sample = _sample_rows(len(y_train), seed)
+    x_sample = train.numeric[sample]
     return {
         "class_counts_train": class_counts(y_train, target.labels),
         "n_train_rows": len(y_train),
         "n_rows": len(target.y),  # duplicate_rows is counted over all rows
-        "feature_scale_ratio": _scale_ratio(train),
-        "single_feature_auc": _single_feature_auc(train, y_train, target, seed),
-        "duplicate_rows": int(len(hashes) - len(np.unique(hashes))),
-        "cross_split_duplicates": cross_split,
+        "feature_scale_ratio": _scale_ratio(x_sample),
+        "single_feature_auc": _single_feature_auc(x_sample, y_train[sample], train.numeric_names)
+        if target.task == "binary"
+        else {},
+        "duplicate_rows": int(hashes.duplicated().sum()),
+        "cross_split_duplicates": int(hashes.iloc[held_out].isin(train_hashes).sum()),
     }

@@ -47,32 +47,38 @@ def check_missing(cols: FeatureColumns, spec: PreprocessingSpec) -> dict[str, in
 
 
 def check_finite(cols: FeatureColumns) -> None:
-    """Infinity is no missing value an imputer could fill: name the columns that hold it."""
-    if not cols.numeric.size:
-        return
-    counts = np.isinf(cols.numeric).sum(axis=0)
-    bad = {name: int(n) for name, n in zip(cols.numeric_names, counts, strict=True) if n}
-    if not bad:
+    """Infinity is no missing value an imputer could fill, and a number beyond float32 turns
+    into one in the model: name the columns that hold either."""
+    infinite: dict[str, int] = {}
+    huge: dict[str, int] = {}
+    for j, name in enumerate(cols.numeric_names):
+        column = cols.numeric[:, j]  # contiguous: the matrix is column-major
         with np.errstate(invalid="ignore"):
-            huge = (np.abs(cols.numeric) > FLOAT32_MAX).sum(axis=0)
-        big = {name: int(n) for name, n in zip(cols.numeric_names, huge, strict=True) if n}
-        if big:
-            listing = ", ".join(f"{k} ({v})" for k, v in list(big.items())[:20])
-            raise JobFailure(
-                "values_out_of_range",
-                f"{len(big)} feature column(s) hold values beyond ±{FLOAT32_MAX:.3g}, which do "
-                f"not fit the model's 32-bit inputs: {listing}.",
-                "Rescale these columns (a log, or smaller units), or drop them with data.drop.",
-                columns=big,
-            )
-    if bad:
-        listing = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:20])
+            beyond = np.abs(column) > FLOAT32_MAX  # NaN compares False; inf counts here too
+        n_beyond = int(np.count_nonzero(beyond))
+        if n_beyond:
+            n_inf = int(np.count_nonzero(np.isinf(column[beyond])))
+            if n_inf:
+                infinite[name] = n_inf
+            if n_beyond > n_inf:
+                huge[name] = n_beyond - n_inf
+    if infinite:
+        listing = ", ".join(f"{k} ({v})" for k, v in list(infinite.items())[:20])
         raise JobFailure(
             "infinite_values",
-            f"{len(bad)} feature column(s) hold infinite values: {listing}.",
+            f"{len(infinite)} feature column(s) hold infinite values: {listing}.",
             "Replace them with finite numbers or empty cells (then set preprocessing.impute), "
             "or drop the columns with data.drop.",
-            columns=bad,
+            columns=infinite,
+        )
+    if huge:
+        listing = ", ".join(f"{k} ({v})" for k, v in list(huge.items())[:20])
+        raise JobFailure(
+            "values_out_of_range",
+            f"{len(huge)} feature column(s) hold values beyond ±{FLOAT32_MAX:.3g}, which do "
+            f"not fit the model's 32-bit inputs: {listing}.",
+            "Rescale these columns (a log, or smaller units), or drop them with data.drop.",
+            columns=huge,
         )
 
 
