@@ -182,8 +182,7 @@ def test_planted_fault_is_found(live: LiveService, code: str) -> None:
     f = _finding(res["diagnosis"], code)
     _check_shape(f)
     assert f["area"] == area
-    floor = "info" if code == "data_quality" else "warning"
-    assert SEVERITY[f["severity"]] >= SEVERITY[floor], f
+    assert SEVERITY[f["severity"]] >= SEVERITY["warning"], f
     # ordered by severity, most severe first
     ranks = [SEVERITY[x["severity"]] for x in res["diagnosis"]]
     assert ranks == sorted(ranks, reverse=True)

@@ -286,6 +286,41 @@ def test_patience_tail_is_not_overfitting() -> None:
     assert "overfitting" not in {f.code for f in diagnose(clean())}
 
 
+def test_flat_val_loss_after_its_minimum_is_not_overfitting() -> None:
+    """A plateau sits above its own minimum by noise only; a rise must be real."""
+    history = [
+        {"epoch": e, "loss": 0.7 * 0.93 ** (e - 1), "val_loss": 0.325 + 0.0003 * (-1) ** e}
+        for e in range(1, 21)
+    ]
+    inp = replace(
+        clean(), history=history, early_stopping_enabled=False, stopped_early=False, best_epoch=None
+    )
+    assert "overfitting" not in {f.code for f in diagnose(inp)}
+
+
+def test_rising_val_loss_needs_more_than_n_epochs() -> None:
+    """More than overfit_rising_epochs (5) epochs after the minimum: 5 is not enough."""
+    base = replace(clean(), early_stopping_enabled=False, stopped_early=False, best_epoch=None)
+    five = replace(base, history=overfit_history(epochs=15, best=10))
+    six = replace(base, history=overfit_history(epochs=16, best=10))
+    assert "overfitting" not in {f.code for f in diagnose(five)}
+    assert_fires(six, "overfitting", Area.architecture)
+
+
+def test_overfitting_gap_is_judged_at_the_best_epoch() -> None:
+    """Final weights far past the best epoch overfit; at the best epoch the gap is small."""
+    late = with_metric(clean(), "train", roc_auc=0.999)
+    late = with_metric(late, "validation", roc_auc=0.85)
+    at_best = {"epoch": 12, "train": {"roc_auc": 0.95}, "validation": {"roc_auc": 0.92}}
+    assert "overfitting" not in {
+        f.code for f in diagnose(replace(late, metrics_at_best_epoch=at_best))
+    }
+    wide = {"epoch": 12, "train": {"roc_auc": 0.99}, "validation": {"roc_auc": 0.80}}
+    f = assert_fires(replace(clean(), metrics_at_best_epoch=wide), "overfitting", Area.architecture)
+    assert f.evidence["gap_epoch"] == 12
+    assert "best epoch (12)" in f.message
+
+
 def test_underfitting() -> None:
     inp = with_metric(clean(), "train", roc_auc=0.53)
     inp = with_metric(inp, "validation", roc_auc=0.52)
@@ -377,6 +412,33 @@ def test_stopped_too_early() -> None:
     f = assert_fires(inp, "stopped_too_early", Area.hyperparameters)
     assert '"patience": 10' in f.suggestion
     assert "learning_rate" in f.suggestion
+
+
+def test_stopped_too_early_only_for_best_epoch_one_or_two() -> None:
+    two = replace(clean(), history=clean_history(epochs=7, best=2), best_epoch=2)
+    three = replace(clean(), history=clean_history(epochs=8, best=3), best_epoch=3)
+    assert_fires(two, "stopped_too_early", Area.hyperparameters)
+    assert "stopped_too_early" not in {f.code for f in diagnose(three)}
+
+
+def test_few_samples_boundaries() -> None:
+    """Fewer than 5 rows per feature, fewer than 20 rows in a class: the limits are quiet."""
+    at_limits = replace(
+        clean(), n_train_rows=100, n_features=20, class_counts_train={"a": 80, "b": 20}
+    )
+    assert "few_samples" not in {f.code for f in diagnose(at_limits)}
+    below = replace(at_limits, class_counts_train={"a": 81, "b": 19})
+    assert_fires(below, "few_samples", Area.data)
+    assert_fires(replace(at_limits, n_features=21), "few_samples", Area.data)
+
+
+def test_class_imbalance_boundary() -> None:
+    """Under 20% minority share is imbalanced; exactly 20% is not."""
+    at = replace(clean(), class_counts_train={"no": 800, "yes": 200})
+    assert "class_imbalance" not in {f.code for f in diagnose(at)}
+    assert_fires(
+        replace(clean(), class_counts_train={"no": 801, "yes": 199}), "class_imbalance", Area.data
+    )
 
 
 def test_learning_rate_too_high() -> None:

@@ -8,10 +8,21 @@ import pytest
 from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
 
 
-def test_majority_class() -> None:
+def test_majority_class_gives_the_priors_and_predicts_the_majority() -> None:
     p = baseline_probas([0, 2, 2, 1, 2], 4, 3, kind="majority_class")
     assert p.shape == (4, 3)
-    assert (p == [0.0, 0.0, 1.0]).all()
+    assert np.allclose(p, [0.2, 0.2, 0.6])
+    assert (p.argmax(axis=1) == 2).all()
+
+
+def test_majority_class_log_loss_is_the_class_entropy() -> None:
+    """The null model's log loss: what knowing only the class shares scores."""
+    from sklearn.metrics import log_loss
+
+    y = np.array([0] * 94 + [1] * 6)
+    p = baseline_probas(y, len(y), 2, kind="majority_class")
+    expected = -(0.94 * np.log(0.94) + 0.06 * np.log(0.06))
+    assert log_loss(y, p) == pytest.approx(expected)
 
 
 def test_stratified_follows_priors_and_seed() -> None:

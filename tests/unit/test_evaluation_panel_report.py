@@ -10,7 +10,7 @@ import pytest
 from tests.unit.test_evaluation_metric_panel import assert_json_safe
 from workers.evaluation.baselines import baseline_probas
 from workers.evaluation.metric_panel import compute_panel
-from workers.evaluation.panel_report import evaluate_splits
+from workers.evaluation.panel_report import evaluate_splits, select_metrics
 
 KEYS = {
     "metrics",
@@ -105,8 +105,9 @@ def test_binary_report_shape_and_json() -> None:
 
 
 def test_fixed_threshold_and_selected_metrics() -> None:
+    """The whole panel is computed (the diagnosis reads it); select_metrics trims the output."""
     splits = _binary_splits(1)
-    report = evaluate_splits(
+    full = evaluate_splits(
         task="binary",
         labels=["No", "Yes"],
         positive_index=1,
@@ -116,10 +117,82 @@ def test_fixed_threshold_and_selected_metrics() -> None:
         baseline_probas={},
         n_resamples=100,
     )
-    assert report["thresholds"]["decision_threshold"] == 0.35
+    assert full["thresholds"]["decision_threshold"] == 0.35
+    assert {"balanced_accuracy", "roc_auc", "f1", "log_loss"} <= set(full["metrics"]["test"])
+    report = select_metrics(full, ["roc_auc", "f1", "log_loss"])
     assert set(report["metrics"]["test"]) == {"roc_auc", "f1", "log_loss"}
     assert set(report["confidence_intervals"]["test"]) == {"roc_auc", "f1"}
     assert set(report["thresholds"]["youden"]["test"]) == {"f1"}
+    assert report["metrics"]["test"]["roc_auc"] == full["metrics"]["test"]["roc_auc"]
+    assert select_metrics(full, None) is full
+
+
+def test_primary_metric_gets_an_interval() -> None:
+    """no_signal and weaker_than_linear compare against the primary metric's interval."""
+    report = evaluate_splits(
+        task="binary",
+        labels=["No", "Yes"],
+        positive_index=1,
+        splits=_binary_splits(1),
+        decision_threshold=0.5,
+        selected=None,
+        baseline_probas={},
+        n_resamples=100,
+        primary_metric="log_loss",
+    )
+    low, high = report["confidence_intervals"]["validation"]["log_loss"]
+    assert low <= report["metrics"]["validation"]["log_loss"] <= high
+
+
+def test_threshold_is_chosen_on_validation_not_test() -> None:
+    """best_f1 comes from the validation scores; test only applies it."""
+    y_va = np.array([0, 0, 0, 1, 1, 1])
+    p_va = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])  # any cut in (0.3, 0.6] is perfect
+    y_te = np.array([0, 0, 0, 1, 1, 1])
+    p_te = np.array([0.1, 0.75, 0.76, 0.77, 0.78, 0.9])  # on test the best cut is above 0.76
+    splits = {
+        "validation": (y_va, np.column_stack([1 - p_va, p_va])),
+        "test": (y_te, np.column_stack([1 - p_te, p_te])),
+    }
+    report = evaluate_splits(
+        task="binary",
+        labels=["No", "Yes"],
+        positive_index=1,
+        splits=splits,
+        decision_threshold="best_f1",
+        selected=None,
+        baseline_probas={},
+        n_resamples=0,
+    )
+    t = report["thresholds"]["decision_threshold"]
+    assert 0.3 < t <= 0.6
+    assert report["metrics"]["validation"]["f1"] == 1.0
+    assert report["metrics"]["test"]["recall"] == 1.0  # 0.75+ all predicted positive at t
+
+
+def test_baselines_are_judged_at_their_own_thresholds() -> None:
+    """The majority baseline stays the majority prediction even at a tuned network threshold,
+    and logistic regression gets its own best-F1 threshold from its validation scores."""
+    splits = _binary_splits(1)
+    y_va = splits["validation"][0]
+    prior = np.full((len(y_va), 2), [0.9, 0.1])
+    logistic = np.column_stack([1 - splits["validation"][1][:, 1], splits["validation"][1][:, 1]])
+    report = evaluate_splits(
+        task="binary",
+        labels=["No", "Yes"],
+        positive_index=1,
+        splits={"validation": splits["validation"]},
+        decision_threshold=0.05,
+        selected=None,
+        baseline_probas={
+            "majority_class": {"validation": prior},
+            "logistic_regression": {"validation": logistic},
+        },
+        n_resamples=0,
+    )
+    assert report["thresholds"]["baselines"] == {"majority_class": 0.5, "logistic_regression": 0.05}
+    majority = report["baselines_by_split"]["majority_class"]["validation"]
+    assert majority["recall"] == 0.0 and majority["specificity"] == 1.0
     with pytest.raises(ValueError, match="unknown metric"):
         evaluate_splits(
             task="binary",

@@ -23,6 +23,9 @@ class DiagnosisInput:
     confidence_intervals: dict[str, dict[str, list[float] | None]] = field(default_factory=dict)
     baselines: dict[str, MetricPanel] = field(default_factory=dict)  # name -> split -> metric
     best_f1_threshold: float | None = None
+    # the primary metric per split with the best epoch's weights, when the final model holds
+    # other weights: {"epoch": n, "train": {metric: v}, "validation": {metric: v}}
+    metrics_at_best_epoch: dict[str, Any] | None = None
 
     # data
     class_counts_train: dict[str, int] = field(default_factory=dict)  # before balancing

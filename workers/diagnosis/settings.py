@@ -14,6 +14,7 @@ Every threshold below can be overridden by an environment variable named
 | `paradox_f1_max` | 0.20 | accuracy_paradox | ... or (binary) test F1 is below this |
 | `overfit_gap` | 0.10 | overfitting | train minus validation primary metric above this (reversed for lower-is-better metrics) |
 | `overfit_rising_epochs` | 5 | overfitting | without validation early stopping: validation loss rises for more than this many epochs after its minimum while the training loss keeps falling |
+| `overfit_rising_min_increase` | 0.02 | overfitting | ... and the last validation loss is more than this relative amount above that minimum (a plateau is not a rise) |
 | `underfit_margin` | 0.05 | underfitting | train primary metric within this of the best of the majority-class and stratified baselines |
 | `diverge_loss_factor` | 10.0 | diverged | a loss above this multiple of the first epoch's loss counts as divergence |
 | `lr_reduction_factor` | 10.0 | diverged | the suggested learning rate is the current one divided by this |
@@ -140,6 +141,12 @@ class DiagnosisSettings(BaseSettings):
         ge=1,
         le=1000,
         description="overfitting: epochs of rising val_loss after its minimum.",
+    )
+    overfit_rising_min_increase: float = Field(
+        default=0.02,
+        ge=0,
+        le=10,
+        description="overfitting: the rise of val_loss over its minimum, relative, that counts.",
     )
     underfit_margin: float = Field(
         default=0.05,

@@ -5,6 +5,7 @@ linear model on the same features."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -36,14 +37,17 @@ def baseline_probas(
 ) -> NDArray[np.float64]:
     """Probabilities (n_eval, n_classes) of a data-blind baseline.
 
-    ``majority_class``: one-hot of the most frequent training class (ties: lowest code),
-    like ``DummyClassifier(strategy="most_frequent")``. ``stratified``: one-hot draws from
-    the training class priors, like ``DummyClassifier(strategy="stratified")``, seeded.
+    ``majority_class``: the training class priors for every row, like
+    ``DummyClassifier(strategy="prior")``: at threshold 0.5 (or argmax) it predicts the most
+    frequent class, and its log loss and Brier score are those of knowing only the class
+    shares (a one-hot guess would score an infinite-looking log loss no model needs to beat).
+    ``stratified``: one-hot draws from the training class priors, like
+    ``DummyClassifier(strategy="stratified")``, seeded.
     """
     priors = _priors(y_train, n_classes)
     out = np.zeros((n_eval, n_classes), dtype=np.float64)
     if kind == "majority_class":
-        out[:, int(np.argmax(priors))] = 1.0
+        out[:] = priors
     elif kind == "stratified":
         draws = np.random.default_rng(seed).choice(n_classes, size=n_eval, p=priors)
         out[np.arange(n_eval), draws] = 1.0
@@ -59,10 +63,12 @@ def logistic_regression_probas(
     *,
     seed: int,
     n_classes: int,
+    class_weight: Mapping[int, float] | None = None,
 ) -> list[NDArray[np.float64]]:
     """Fit ``LogisticRegression(max_iter=1000)`` on the (already preprocessed, already
-    balanced) training data; probabilities for each eval matrix, always with all
-    ``n_classes`` columns in code order (absent training classes get probability 0)."""
+    balanced) training data, with the network's class weights when balancing is by
+    weight; probabilities for each eval matrix, always with all ``n_classes`` columns in
+    code order (absent training classes get probability 0)."""
     y = as_codes(y_train)
     check_labels(y, n_classes)
     X = np.asarray(X_train, dtype=np.float64)
@@ -74,7 +80,11 @@ def logistic_regression_probas(
         return [
             _one_hot(np.full(np.asarray(Xe).shape[0], present[0]), n_classes) for Xe in X_eval_list
         ]
-    model = LogisticRegression(max_iter=1000, random_state=seed)
+    model = LogisticRegression(
+        max_iter=1000,
+        random_state=seed,
+        class_weight=dict(class_weight) if class_weight else None,
+    )
     with warnings.catch_warnings():
         # a baseline that did not fully converge is still a fair baseline
         warnings.simplefilter("ignore", ConvergenceWarning)

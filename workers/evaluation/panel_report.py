@@ -31,6 +31,8 @@ HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
     "multiclass": ("accuracy", "balanced_accuracy", "f1"),
 }
 # the metrics that move with the threshold; the rest would repeat the main panel
+# baselines that ignore the features: judged at 0.5, where they predict the majority class
+DATA_BLIND_BASELINES: frozenset[str] = frozenset({"majority_class", "stratified"})
 THRESHOLD_METRICS: tuple[str, ...] = (
     "accuracy",
     "balanced_accuracy",
@@ -65,6 +67,7 @@ def evaluate_splits(
     baseline_probas: Mapping[str, Mapping[str, NDArray[Any]]],
     n_resamples: int = 1000,
     seed: int = 42,
+    primary_metric: str | None = None,
 ) -> dict[str, Any]:
     """Result sections: ``metrics``, ``confidence_intervals``, ``undefined_metrics``,
     ``confusion_matrix`` (test), ``confusion_matrices`` (per split), ``per_class``, ``thresholds``, ``curves``, ``baselines`` (test split, as the contract shows them),
@@ -75,9 +78,20 @@ def evaluate_splits(
     A ``best_f1``/``youden`` decision threshold is chosen on validation; without usable
     validation data it falls back to 0.5 and ``thresholds.fallbacks`` says why.
     Multiclass tasks use argmax and get ``thresholds``/``curves`` = None.
+
+    Every metric of the task is computed whatever ``selected`` says, so that the diagnosis
+    sees the whole panel; ``select_metrics`` trims the result to the caller's choice.
+    Baselines are judged at their own thresholds: the data-blind ones at 0.5 (their
+    majority prediction), logistic regression by the same rule as the network, chosen on
+    its own validation scores.
     """
     labels = [str(label) for label in labels]
-    names = resolve_selected(task, selected, len(labels))
+    names = list(
+        dict.fromkeys(
+            resolve_selected(task, None, len(labels))
+            + resolve_selected(task, selected, len(labels))
+        )
+    )
     binary = task == "binary"
     notes: list[str] = []
     undefined: dict[str, str] = {}
@@ -108,6 +122,8 @@ def evaluate_splits(
         notes.extend(f"{split}: {note}" for note in p.notes)
 
     headline = [m for m in HEADLINE_METRICS[task] if m in names]
+    if primary_metric in names and primary_metric not in headline:
+        headline.append(primary_metric)  # no_signal and weaker_than_linear need its interval
     intervals: dict[str, dict[str, list[float] | None]] = {}
     for split in INTERVAL_SPLITS:
         if split in splits and n_resamples > 0:
@@ -138,7 +154,11 @@ def evaluate_splits(
             for split in ("validation", "test"):
                 if split in splits:
                     y, proba = splits[split]
-                    entry[split] = panel(y, proba, chosen[rule], only).metrics
+                    p = panel(y, proba, chosen[rule], only)
+                    entry[split] = p.metrics
+                    undefined.update(
+                        {f"thresholds.{rule}.{split}.{m}": w for m, w in p.undefined.items()}
+                    )
             thresholds_section[rule] = entry
         table_split = "test" if "test" in splits else None
         thresholds_section["table"] = (
@@ -157,18 +177,34 @@ def evaluate_splits(
                 }
 
     baselines_by_split: dict[str, dict[str, dict[str, float | None]]] = {}
+    baseline_thresholds: dict[str, float] = {}
     for name, by_split in baseline_probas.items():
         baselines_by_split[name] = {}
+        if name in DATA_BLIND_BASELINES or not binary:
+            own_threshold = FALLBACK_THRESHOLD
+        else:
+            validation = splits.get("validation")
+            own_threshold = _resolve_threshold(
+                binary,
+                decision_threshold,
+                (validation[0], by_split["validation"])
+                if validation is not None and "validation" in by_split
+                else None,
+                positive_index,
+            )[0]
+        baseline_thresholds[name] = own_threshold
         for split in _ordered(by_split):
             if split not in splits:
                 continue
             y = splits[split][0]
-            p = panel(y, by_split[split], threshold)
+            p = panel(y, by_split[split], own_threshold)
             baselines_by_split[name][split] = p.metrics
             key = f"baselines.{name}" if split == "test" else f"baselines_by_split.{name}.{split}"
             undefined.update({f"{key}.{m}": w for m, w in p.undefined.items()})
     # The contract's `baselines` is the test split; every split is in `baselines_by_split`.
     baselines = {name: by.get("test", {}) for name, by in baselines_by_split.items()}
+    if thresholds_section is not None:
+        thresholds_section["baselines"] = baseline_thresholds
     model_test = metrics.get("test", {})
     model_vs_baselines = {
         m: {"model": model_test.get(m), **{name: b.get(m) for name, b in baselines.items()}}
@@ -222,3 +258,40 @@ def _resolve_threshold(
     if not np.isfinite(t):
         raise ValueError("decision_threshold must be finite")
     return t, "fixed", chosen, fallbacks
+
+
+def select_metrics(evaluation: dict[str, Any], selected: Collection[str] | None) -> dict[str, Any]:
+    """The evaluation sections restricted to the spec's ``metrics`` (None: all of them).
+    Tables keyed by metric name keep only the chosen names; everything else is unchanged."""
+    if selected is None:
+        return evaluation
+    chosen = set(selected if not isinstance(selected, str) else [selected])
+
+    def row(r: Any) -> Any:
+        return {m: v for m, v in r.items() if m in chosen} if isinstance(r, dict) else r
+
+    def by_split(d: Any) -> Any:
+        return {k: row(v) for k, v in d.items()} if isinstance(d, dict) else d
+
+    out = dict(evaluation)
+    out["metrics"] = by_split(evaluation.get("metrics"))
+    out["confidence_intervals"] = by_split(evaluation.get("confidence_intervals"))
+    out["baselines"] = by_split(evaluation.get("baselines"))
+    out["baselines_by_split"] = {
+        name: by_split(per) for name, per in (evaluation.get("baselines_by_split") or {}).items()
+    }
+    out["model_vs_baselines"] = row(evaluation.get("model_vs_baselines"))
+    out["undefined_metrics"] = {
+        key: why
+        for key, why in (evaluation.get("undefined_metrics") or {}).items()
+        if key.rsplit(".", 1)[-1] in chosen
+    }
+    thresholds = evaluation.get("thresholds")
+    if isinstance(thresholds, dict):
+        out["thresholds"] = {
+            key: {k: row(v) if k in ("validation", "test") else v for k, v in entry.items()}
+            if key in ("best_f1", "youden") and isinstance(entry, dict)
+            else entry
+            for key, entry in thresholds.items()
+        }
+    return out

@@ -107,9 +107,10 @@ class JobGuard(keras.callbacks.Callback):
         self._last_check = time.monotonic()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        # The optimizer holds a float32; its shortest decimal form reads 0.001, not
-        # 0.0010000000474974513.
-        self._lr = float(str(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+        # The optimizer holds a float32, and each decay rounds to it again (0.001 * 0.9 reads
+        # 0.00090000004); six significant digits are what float32 carries reliably.
+        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self._lr = float(f"{lr:.6g}")
 
     def _stop(self, reason: str, detail: str) -> None:
         self.state.stop_reason = reason
@@ -147,6 +148,13 @@ class JobGuard(keras.callbacks.Callback):
             self._stop(
                 "diverged", f"the training loss became {logs.get('loss')} at epoch {epoch + 1}"
             )
+        elif "val_loss" in logs and _finite(logs["val_loss"]) is None:
+            # finite training loss, non-finite validation loss: the weights already produce
+            # overflowing outputs on unseen rows, and every later metric would be undefined
+            self._stop(
+                "diverged",
+                f"the validation loss became {logs['val_loss']} at epoch {epoch + 1}",
+            )
         elif self._first_loss and loss > self._divergence_factor * self._first_loss:
             self._stop(
                 "diverged",
@@ -163,6 +171,33 @@ class JobGuard(keras.callbacks.Callback):
             self._stop("canceled", "canceled by a cancel request")
         elif time.monotonic() > self._deadline:
             self._stop("timeout", "the job ran past limits.max_runtime_seconds")
+
+
+class BestEpochWeights(keras.callbacks.Callback):
+    """Keeps the weights of the best epoch by one monitor, so that a run which ends on other
+    weights (no early stopping, or restore_best_weights off) can still be judged at its best
+    epoch. Improvement follows Keras' EarlyStopping: beyond min_delta in the monitor's
+    direction."""
+
+    def __init__(self, *, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+        super().__init__()
+        self._monitor = monitor
+        self._sign = -1.0 if mode == "min" else 1.0
+        self._min_delta = abs(min_delta)
+        self.best: float | None = None
+        self.best_epoch: int | None = None  # 1-based, as in the history
+        self.best_weights: list[Any] | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.best, self.best_epoch, self.best_weights = None, None, None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        value = _finite((logs or {}).get(self._monitor))
+        if value is None:
+            return
+        if self.best is None or self._sign * (value - self.best) > self._min_delta:
+            self.best, self.best_epoch = value, epoch + 1
+            self.best_weights = self.model.get_weights()
 
 
 def early_stopping(spec: EarlyStoppingSpec) -> keras.callbacks.EarlyStopping:

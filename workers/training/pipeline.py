@@ -18,13 +18,20 @@ import sklearn
 import tensorflow as tf
 
 from schemas.job_spec import JobSpec
+from schemas.metric_names import monitor_mode
 from workers.diagnosis import DiagnosisInput, diagnose
 from workers.diagnosis.settings import get_diagnosis_settings
 from workers.evaluation.baselines import baseline_probas, logistic_regression_probas
-from workers.evaluation.panel_report import evaluate_splits
+from workers.evaluation.metric_panel import compute_panel
+from workers.evaluation.panel_report import evaluate_splits, select_metrics
 from workers.settings import WorkerSettings
 from workers.training.balancing import Balanced, balance
-from workers.training.callbacks import JobGuard, early_stopping, schedule_callback
+from workers.training.callbacks import (
+    BestEpochWeights,
+    JobGuard,
+    early_stopping,
+    schedule_callback,
+)
 from workers.training.data_evidence import class_counts
 from workers.training.data_sources import DatasetLookup
 from workers.training.errors import JobFailure
@@ -109,14 +116,16 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _best_epoch(history: list[dict[str, Any]], monitor: str, mode: str) -> int | None:
-    vals: list[tuple[int, float]] = [
-        (int(r["epoch"]), float(r[monitor])) for r in history if r.get(monitor) is not None
-    ]
-    if not vals:
+def _best_epoch_tracker(spec: JobSpec) -> BestEpochWeights | None:
+    """None when early stopping restores the best weights itself: the final model is the
+    best epoch's then."""
+    es = spec.callbacks.early_stopping
+    if es is None:
+        return BestEpochWeights(monitor="val_loss", mode="min")
+    if es.restore_best_weights:
         return None
-    pick = min if mode == "min" else max
-    return pick(vals, key=lambda ev: ev[1])[0]
+    mode = monitor_mode(es.monitor) if es.mode == "auto" else es.mode
+    return BestEpochWeights(monitor=es.monitor, mode=mode, min_delta=es.min_delta)
 
 
 def _diagnosis_input(
@@ -144,6 +153,48 @@ def _diagnosis_input(
 
 def _findings(inp: DiagnosisInput) -> list[dict[str, Any]]:
     return [f.model_dump(mode="json") for f in diagnose(inp, get_diagnosis_settings())]
+
+
+def _metrics_at_best_epoch(
+    model: keras.Model,
+    tracker: BestEpochWeights | None,
+    best_epoch: int | None,
+    splits: dict[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    task: str,
+    labels: list[str],
+    positive_index: int,
+    threshold: float,
+    metric: str,
+) -> dict[str, Any] | None:
+    """The primary metric per split with the best epoch's weights, when the final model holds
+    other weights (overfitting is judged at the best epoch, not after the patience tail)."""
+    if (
+        tracker is None
+        or tracker.best_weights is None
+        or best_epoch is None
+        or tracker.best_epoch != best_epoch
+    ):
+        return None
+    final = model.get_weights()
+    model.set_weights(tracker.best_weights)
+    try:
+        probas = {name: _predict_proba(model, X, len(labels)) for name, (_, X) in splits.items()}
+    finally:
+        model.set_weights(final)
+    out: dict[str, Any] = {"epoch": best_epoch}
+    for name, (y, _) in splits.items():
+        panel = compute_panel(
+            y,
+            probas[name],
+            task=task,  # type: ignore[arg-type]
+            labels=labels,
+            positive_index=positive_index,
+            threshold=threshold,
+            selected=[metric],
+        )
+        out[name] = panel.metrics
+    return out
 
 
 def train_and_evaluate(
@@ -208,11 +259,15 @@ def _run(
     es_cb = early_stopping(spec.callbacks.early_stopping) if spec.callbacks.early_stopping else None
     if es_cb is not None:
         callbacks.append(es_cb)
+    tracker = _best_epoch_tracker(spec)
+    if tracker is not None:
+        callbacks.append(tracker)
     guard = JobGuard(
         on_epoch=hooks.on_epoch,
         cancel_requested=hooks.cancel_requested,
         deadline=hooks.deadline,
         untrained_loss=_untrained_loss(model, X_fit, balanced.y, seed),
+        divergence_factor=get_diagnosis_settings().diverge_loss_factor,
     )
     callbacks.append(guard)
     model.fit(
@@ -245,6 +300,7 @@ def _run(
 
     # --- evaluate ------------------------------------------------------------------------------
     t = time.perf_counter()
+    primary = spec.primary_metric or ("roc_auc" if target.task == "binary" else "balanced_accuracy")
     P_tr, P_va, P_te = (_predict_proba(model, X, k) for X in (X_tr, X_va, X_te))
     splits = {"train": (y_tr, P_tr), "validation": (y_va, P_va), "test": (y_te, P_te)}
     baseline_p: dict[str, dict[str, np.ndarray]] = {
@@ -254,33 +310,54 @@ def _run(
         }
         for kind in ("majority_class", "stratified")
     }
-    lr_p = logistic_regression_probas(X_fit, balanced.y, [X_tr, X_va, X_te], seed=seed, n_classes=k)
+    lr_p = logistic_regression_probas(
+        X_fit,
+        balanced.y,
+        [X_tr, X_va, X_te],
+        seed=seed,
+        n_classes=k,
+        class_weight=balanced.class_weight,
+    )
     baseline_p["logistic_regression"] = dict(
         zip(("train", "validation", "test"), lr_p, strict=True)
     )
+    selected = None if spec.metrics == "all" else spec.metrics
     evaluation = evaluate_splits(
         task=target.task,  # type: ignore[arg-type]
         labels=target.labels,
         positive_index=target.positive_index if target.positive_index is not None else 1,
         splits=splits,
         decision_threshold=spec.decision_threshold,
-        selected=None if spec.metrics == "all" else spec.metrics,
+        selected=selected,
         baseline_probas=baseline_p,
         n_resamples=settings.bootstrap_resamples,
         seed=seed,
+        primary_metric=primary,
     )
     timings["evaluate_seconds"] = time.perf_counter() - t
 
+    thresholds = evaluation.get("thresholds") or {}
     es_spec = spec.callbacks.early_stopping
     if es_cb is not None and es_spec is not None:
         best_epoch: int | None = int(es_cb.best_epoch) + 1 if history else None
         stopped_early = bool(es_cb.stopped_epoch > 0)
         restored = bool(es_spec.restore_best_weights and es_cb.best_weights is not None)
     else:
-        best_epoch = _best_epoch(history, "val_loss", "min")
+        best_epoch = tracker.best_epoch if tracker is not None else None
         stopped_early = False
         restored = False
-    thresholds = evaluation.get("thresholds") or {}
+    decision = thresholds.get("decision_threshold") if isinstance(thresholds, dict) else None
+    at_best = _metrics_at_best_epoch(
+        model,
+        tracker,
+        best_epoch if not restored and best_epoch != len(history) else None,
+        {"train": (y_tr, X_tr), "validation": (y_va, X_va)},
+        task=target.task,
+        labels=target.labels,
+        positive_index=target.positive_index if target.positive_index is not None else 1,
+        threshold=float(decision) if decision is not None else 0.5,
+        metric=primary,
+    )
     best_f1 = (
         (thresholds.get("best_f1") or {}).get("threshold") if isinstance(thresholds, dict) else None
     )
@@ -291,6 +368,7 @@ def _run(
         best_f1_threshold=best_f1,
         stopped_early=stopped_early,
         best_epoch=best_epoch,
+        metrics_at_best_epoch=at_best,
     )
     findings = _findings(_diagnosis_input(spec, target, evidence, history))
 
@@ -315,7 +393,6 @@ def _run(
     (artifacts_dir / "README.txt").write_text(BUNDLE_README)
     timings["total_seconds"] = time.perf_counter() - t0
 
-    primary = spec.primary_metric or ("roc_auc" if target.task == "binary" else "balanced_accuracy")
     return {
         "task": target.task,
         "labels": target.labels,
@@ -326,7 +403,11 @@ def _run(
         "decision_threshold": thresholds.get("decision_threshold", spec.decision_threshold)
         if isinstance(thresholds, dict)
         else None,
-        **{k_: v for k_, v in evaluation.items() if k_ != "evaluation_notes"},
+        **{
+            k_: v
+            for k_, v in select_metrics(evaluation, selected).items()
+            if k_ != "evaluation_notes"
+        },
         "training": {
             "epochs_run": len(history),
             "epochs_requested": spec.training.epochs,

@@ -52,7 +52,8 @@ def _rising_tail(inp: DiagnosisInput, s: DiagnosisSettings) -> dict[str, float |
     loss_at_best, loss_last = losses.get(best_epoch), losses.get(last_epoch)
     if loss_at_best is None or loss_last is None:
         return None
-    if not (last_val > best_val and loss_last < loss_at_best):
+    rose = last_val > best_val + s.overfit_rising_min_increase * abs(best_val)
+    if not (rose and loss_last < loss_at_best):
         return None
     return {
         "best_val_loss_epoch": best_epoch,
@@ -88,8 +89,11 @@ def _regularization_advice(inp: DiagnosisInput, best_epoch: int | None) -> str:
 def overfitting(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
     pm = primary_metric(inp)
     gap = train = val = None
+    # at the best epoch: the final weights may carry a patience tail or later overfitting
+    at_best = inp.metrics_at_best_epoch if isinstance(inp.metrics_at_best_epoch, dict) else None
+    panel = at_best if at_best is not None else inp.metrics
     if pm is not None:
-        train, val = metric(inp.metrics, "train", pm), metric(inp.metrics, "validation", pm)
+        train, val = metric(panel, "train", pm), metric(panel, "validation", pm)
         if train is not None and val is not None:
             gap = train - val if higher_is_better(pm) else val - train
     gap_fires = gap is not None and gap > s.overfit_gap
@@ -102,7 +106,8 @@ def overfitting(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
     parts = []
     if gap_fires:
         parts.append(
-            f"train {pm} is {fmt(train)} but validation {pm} is {fmt(val)} "
+            (f"at its best epoch ({at_best.get('epoch')}) " if at_best else "")
+            + f"train {pm} is {fmt(train)} but validation {pm} is {fmt(val)} "
             f"(gap {fmt(gap)} above {fmt(s.overfit_gap)})"
         )
     if tail is not None:
@@ -121,6 +126,7 @@ def overfitting(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
             "train": train,
             "validation": val,
             "gap": gap,
+            "gap_epoch": num(at_best.get("epoch")) if at_best else num(inp.best_epoch),
             "threshold": s.overfit_gap,
             "best_val_loss_epoch": best_epoch,
             **({"val_loss_tail": tail} if tail else {}),
