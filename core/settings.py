@@ -7,6 +7,7 @@ bad values fail at start-up, not at the first request.
 import os
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,9 @@ class CommonSettings(BaseSettings):
         min_length=1,
         description="Celery queue for predictions (kept apart from training).",
     )
+    data_http_allowed_hosts: str = Field(
+        "", description="Comma-separated hosts (host or host:port) that http(s) data may come from."
+    )
     broker_polling_interval: float = Field(
         0.2, gt=0, le=10, description="Seconds between polls of the embedded broker."
     )
@@ -47,6 +51,24 @@ class CommonSettings(BaseSettings):
         elif v.startswith("postgresql://"):
             v = "postgresql+psycopg://" + v.removeprefix("postgresql://")
         return v
+
+    @field_validator("data_http_allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: str) -> str:
+        return ",".join(h.strip().lower() for h in v.split(",") if h.strip())
+
+    def url_allowed(self, url: str) -> bool:
+        """An http(s) URL whose host (or host:port) is in DATA_HTTP_ALLOWED_HOSTS."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        allowed = {h for h in self.data_http_allowed_hosts.split(",") if h}
+        host = parts.hostname.lower()
+        return host in allowed or (port is not None and f"{host}:{port}" in allowed)
 
     @field_validator("broker_url")
     @classmethod

@@ -4,6 +4,7 @@ import hashlib
 import json
 import shutil
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -14,6 +15,7 @@ from schemas.job_status import FINAL_STATES, JobList, JobState, JobStatus
 from service.deps import CallerDep, CeleryDep, DatasetStoreDep, JobStoreDep, SettingsDep
 from service.job_views import job_status
 from service.problems import Problem
+from service.settings import ApiSettings
 from store.dataset_store import DatasetStore
 from store.job_store import IdempotencyConflict, JobStore
 from store.tables import JobRow
@@ -34,29 +36,37 @@ def load_job(store: JobStore, job_id: str, caller: str | None) -> JobRow:
     return job
 
 
-def _check_dataset_visible(spec: JobSpec, datasets: DatasetStore, caller: str | None) -> None:
-    """A `dataset:{id}` location is knowable at submission: an unknown id is a spec error."""
+def _location_problem(msg: str, error_type: str) -> Problem:
+    return Problem(
+        422,
+        "The request is not valid",
+        f"data.location: {msg}",
+        errors=[
+            {"loc": ["data", "location"], "field": "data.location", "msg": msg, "type": error_type}
+        ],
+    )
+
+
+def _check_location(
+    spec: JobSpec, datasets: DatasetStore, caller: str | None, settings: ApiSettings
+) -> None:
+    """Locations knowable at submission: an unknown upload id or a URL on a host that is not
+    allowlisted is a spec error (the worker checks again, redirects included)."""
     location = spec.data.location or ""
-    if not location.startswith("dataset:"):
-        return
-    dataset_id = location.removeprefix("dataset:")
-    if datasets.get(dataset_id, caller) is None:
-        msg = (
-            f"no uploaded dataset {dataset_id[:64]!r} is visible to this caller; upload the file "
-            "with POST /v1/datasets and use the location it returns."
-        )
-        raise Problem(
-            422,
-            "The request is not valid",
-            f"data.location: {msg}",
-            errors=[
-                {
-                    "loc": ["data", "location"],
-                    "field": "data.location",
-                    "msg": msg,
-                    "type": "dataset_not_found",
-                }
-            ],
+    if location.startswith("dataset:"):
+        dataset_id = location.removeprefix("dataset:")
+        if datasets.get(dataset_id, caller) is None:
+            raise _location_problem(
+                f"no uploaded dataset {dataset_id[:64]!r} is visible to this caller; upload the "
+                "file with POST /v1/datasets and use the location it returns.",
+                "dataset_not_found",
+            )
+    elif location.startswith(("http://", "https://")) and not settings.url_allowed(location):
+        host = (urlsplit(location).hostname or "")[:100]
+        raise _location_problem(
+            f"host {host!r} is not in DATA_HTTP_ALLOWED_HOSTS; ask the operator to allow it, "
+            "or upload the file with POST /v1/datasets.",
+            "host_not_allowed",
         )
 
 
@@ -71,14 +81,13 @@ def submit_job(
     datasets: DatasetStoreDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
-    _check_dataset_visible(spec, datasets, caller)
-    limit = spec.limits.max_runtime_seconds or settings.default_max_runtime_seconds
+    _check_location(spec, datasets, caller, settings)
+    limit = min(
+        spec.limits.max_runtime_seconds or settings.default_max_runtime_seconds,
+        settings.max_runtime_seconds,
+    )
     spec = spec.model_copy(
-        update={
-            "limits": spec.limits.model_copy(
-                update={"max_runtime_seconds": min(limit, settings.max_runtime_seconds)}
-            )
-        }
+        update={"limits": spec.limits.model_copy(update={"max_runtime_seconds": limit})}
     )
     body = spec.model_dump(mode="json")
     try:
@@ -99,7 +108,11 @@ def submit_job(
         ) from exc
     status = job_status(settings, store, job)
     if not created:
-        return JSONResponse(status.model_dump(mode="json"), status_code=200)
+        return JSONResponse(
+            status.model_dump(mode="json"),
+            status_code=200,
+            headers={"Location": f"/v1/jobs/{job.id}"},
+        )
     try:
         celery.send_task(
             RUN_JOB_TASK,

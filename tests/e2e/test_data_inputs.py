@@ -9,6 +9,7 @@ import io
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,8 +244,27 @@ def test_class_with_two_rows_is_too_small(live: LiveService) -> None:
     live.put_data("rare.csv", _csv(cols))
     err = run_failed(live, job({"location": "rare.csv", "target": "y"}), "class_too_small")
     assert err["details"]["label"] == "rare"
-    assert err["details"]["count"] == 2 and err["details"]["minimum"] == 3
+    assert err["details"]["count"] == 2 and err["details"]["minimum"] == 7
     assert "'rare'" in err["message"] and "2 row" in err["message"]
+    assert "at least 7 rows per class" in err["message"]
+
+
+def test_class_with_three_rows_is_named_when_a_split_gets_none(live: LiveService) -> None:
+    """Three rows cannot reach validation with the default split: the job says so instead of
+    training with a class validation never sees."""
+    y = ["a"] * 40 + ["b"] * 40 + ["rare"] * 3
+    cols = {"x": [float(i % 11) for i in range(len(y))], "y": y}
+    live.put_data("rare3.csv", _csv(cols))
+    err = run_failed(live, job({"location": "rare3.csv", "target": "y"}), "class_too_small")
+    assert err["details"] == {"label": "rare", "count": 3, "minimum": 7}
+    assert "split got none of them" in err["message"]
+    # a larger test share: sklearn refuses the split itself, and the class is still named
+    err = run_failed(
+        live,
+        job({"location": "rare3.csv", "target": "y"}, split={"test_size": 0.8}),
+        "class_too_small",
+    )
+    assert err["details"]["label"] == "rare" and err["details"]["count"] == 3
 
 
 def test_file_sorted_by_class_keeps_both_classes_in_validation(live: LiveService) -> None:
@@ -465,6 +485,25 @@ def test_smote_with_categorical_features_uses_smotenc(live: LiveService) -> None
     )
     assert res["data_summary"]["balancing"]["sampler"] == "SMOTENC"
     assert res["data_summary"]["onehot_expansion"] == {"color": 3}
+    assert any("SMOTENC" in note for note in res["notes"]), res["notes"]
+
+
+@pytest.mark.parametrize("method", ["smote_tomek", "smote_enn"])
+def test_combined_samplers_honour_sampling_strategy(live: LiveService, method: str) -> None:
+    """The SMOTE step of SMOTETomek/SMOTEENN grows the minority to the asked ratio; the
+    cleaning step may then only remove rows."""
+    live.put_data(f"ratio_{method}.csv", _csv(_binary(n_major=300, n_minor=40)))
+    res = run_ok(
+        live,
+        job(
+            {"location": f"ratio_{method}.csv", "target": "y"},
+            balancing={"method": method, "sampling_strategy": 0.5},
+        ),
+    )
+    counts = res["data_summary"]["class_counts"]
+    before, after = counts["train_before"], counts["train_after"]
+    assert after["yes"] <= before["no"] // 2 + 1, counts  # not grown to parity
+    assert after["yes"] > before["yes"], counts
 
 
 def test_class_weight_balanced_and_map_by_original_labels(live: LiveService) -> None:
@@ -731,12 +770,13 @@ def test_unusable_uploads_are_422_naming_the_callers_file(live: LiveService) -> 
         assert no_part.status_code == 422 and "part named 'file'" in no_part.json()["detail"]
 
 
-def test_url_on_a_host_not_allowed_is_refused(live: LiveService) -> None:
-    err = run_failed(
-        live, job({"location": "http://127.0.0.1:9/x.csv", "target": "y"}), "host_not_allowed"
-    )
-    assert err["details"]["host"] == "127.0.0.1"
-    assert "DATA_HTTP_ALLOWED_HOSTS" in err["message"]
+def test_url_on_a_host_not_allowed_is_refused_at_submission(live: LiveService) -> None:
+    with live.client() as c:
+        r = c.post("/v1/jobs", json=job({"location": "http://127.0.0.1:9/x.csv", "target": "y"}))
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["loc"] == ["data", "location"] and error["type"] == "host_not_allowed"
+    assert "'127.0.0.1' is not in DATA_HTTP_ALLOWED_HOSTS" in error["msg"]
 
 
 # --- a second service: small upload limit and an HTTP allowlist -------------------------------
@@ -747,8 +787,33 @@ def http_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     root = tmp_path_factory.mktemp("http")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        """Files under root; /to/{host}/{path} redirects to http://{host}:{port}/{path};
+        /slow.csv trickles a byte every 0.2 s."""
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/to/"):
+                _, _, host, rest = self.path.split("/", 3)
+                self.send_response(302)
+                self.send_header(
+                    "Location", f"http://{host}:{self.server.server_address[1]}/{rest}"
+                )
+                self.end_headers()
+            elif self.path == "/slow.csv":
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(100):
+                    try:
+                        self.wfile.write(b"1")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(0.2)
+            else:
+                super().do_GET()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -771,6 +836,7 @@ def limited(
             "MAX_UPLOAD_BYTES": "2048",
             "DATA_HTTP_ALLOWED_HOSTS": f"127.0.0.1:{port}",
             "DATA_HTTP_MAX_BYTES": "4096",
+            "DATA_HTTP_TIMEOUT_SECONDS": "3",
             "BOOTSTRAP_RESAMPLES": "50",
         },
     )
@@ -812,7 +878,39 @@ def test_url_on_an_allowlisted_host_trains(
         "download_too_large",
     )
     assert "4096" in err["message"]
+    with limited.client() as c:
+        r = c.post("/v1/jobs", json=job({"location": "http://localhost:1/x.csv", "target": "y"}))
+    assert r.status_code == 422 and r.json()["errors"][0]["type"] == "host_not_allowed", r.text
+
+
+def test_url_redirects_only_to_allowlisted_hosts(
+    limited: LiveService, http_files: tuple[Path, int]
+) -> None:
+    """An allowed host cannot hand the worker another address by redirecting to it."""
+    root, port = http_files
+    (root / "remote.csv").write_text(_csv(_binary(n_major=40, n_minor=20)))
+    base = f"http://127.0.0.1:{port}"
+    res = run_ok(limited, job({"location": f"{base}/to/127.0.0.1/remote.csv", "target": "y"}))
+    assert res["data_summary"]["rows"] == 60
     err = run_failed(
-        limited, job({"location": "http://localhost:1/x.csv", "target": "y"}), "host_not_allowed"
+        limited,
+        job({"location": f"{base}/to/localhost/remote.csv", "target": "y"}),
+        "host_not_allowed",
     )
     assert err["details"]["host"] == "localhost"
+    assert "redirects to http://localhost" in err["message"]
+
+
+def test_a_trickling_download_meets_the_total_timeout(
+    limited: LiveService, http_files: tuple[Path, int]
+) -> None:
+    _, port = http_files
+    err = run_failed(
+        limited,
+        job({"location": f"http://127.0.0.1:{port}/slow.csv", "target": "y"}),
+        "download_timeout",
+    )
+    assert "longer than 3 seconds" in err["message"]
+    # stopped mid-body: the server would send 1000 bytes
+    so_far = int(err["message"].split("(")[1].split(" bytes")[0])
+    assert 0 < so_far < 1000

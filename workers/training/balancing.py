@@ -131,11 +131,14 @@ def _strategy(spec: BalancingSpec, counts: np.ndarray, labels: list[str]) -> Any
 
 
 def _k_neighbors(
-    spec: BalancingSpec, counts: np.ndarray, labels: list[str], notes: list[str]
+    spec: BalancingSpec, counts: np.ndarray, labels: list[str], notes: list[str], strategy: Any
 ) -> int:
     # SMOTE interpolates between a minority row and one of its k nearest minority neighbours,
-    # so every class it grows needs more than k rows.
-    grown = [i for i, c in enumerate(counts) if 0 < c < counts.max()]
+    # so every class it grows needs more than k rows; a class the strategy leaves alone does not.
+    if isinstance(strategy, dict):
+        grown = [i for i, target in strategy.items() if 0 < counts[i] < target]
+    else:
+        grown = [i for i, c in enumerate(counts) if 0 < c < counts.max()]
     smallest = min(grown, key=lambda i: counts[i]) if grown else int(np.argmin(counts))
     n_small = int(counts[smallest])
     if spec.k_neighbors == "auto":
@@ -215,22 +218,49 @@ def _check_n_neighbors(spec: BalancingSpec, counts: np.ndarray, labels: list[str
         )
 
 
-def _sampler(method: str, params: dict[str, Any], categorical: list[int], n_features: int) -> Any:
-    from imblearn import combine, over_sampling, under_sampling
+def _smote_variant(
+    method: str, params: dict[str, Any], categorical: list[int], n_features: int, notes: list[str]
+) -> Any:
+    """SMOTE, SMOTENC or SMOTEN, whichever fits the column types: SMOTE would interpolate
+    category codes into categories neither neighbour has."""
+    from imblearn import over_sampling
 
     all_categorical = bool(categorical) and len(categorical) == n_features
+    if method in ("smotenc", "smoten") and not categorical:
+        raise JobFailure(
+            "no_categorical_features",
+            f"{method} needs categorical features and this data has none.",
+            'Use balancing.method "smote".',
+        )
+    if all_categorical:
+        chosen, sampler = "smoten", over_sampling.SMOTEN(**params)
+    elif categorical:
+        chosen = "smotenc"
+        sampler = over_sampling.SMOTENC(categorical_features=categorical, **params)
+    else:
+        chosen, sampler = "smote", over_sampling.SMOTE(**params)
+    asked = "smote" if method in ("smote_tomek", "smote_enn") else method
+    if chosen != asked:
+        kinds = "only categorical" if all_categorical else "categorical and numeric"
+        notes.append(
+            f"balancing used {type(sampler).__name__} for {method}: the features are {kinds}."
+        )
+    return sampler
+
+
+def _sampler(
+    method: str, params: dict[str, Any], categorical: list[int], n_features: int, notes: list[str]
+) -> Any:
+    from imblearn import combine, over_sampling, under_sampling
+
     if method in ("smote", "smotenc", "smoten"):
-        if all_categorical:
-            return over_sampling.SMOTEN(**params)
-        if categorical:
-            return over_sampling.SMOTENC(categorical_features=categorical, **params)
-        if method == "smotenc":
-            raise JobFailure(
-                "no_categorical_features",
-                "smotenc needs categorical features and this data has none.",
-                'Use balancing.method "smote".',
-            )
-        return over_sampling.SMOTE(**params)
+        return _smote_variant(method, params, categorical, n_features, notes)
+    if method in ("smote_tomek", "smote_enn"):
+        # The combined samplers ignore their own sampling_strategy when given a ready SMOTE:
+        # the inner sampler must carry it, and the right variant for the column types.
+        inner = _smote_variant(method, params, categorical, n_features, notes)
+        combined = combine.SMOTETomek if method == "smote_tomek" else combine.SMOTEENN
+        return combined(smote=inner, random_state=params.get("random_state"))
     classes = {
         "adasyn": over_sampling.ADASYN,
         "borderline_smote": over_sampling.BorderlineSMOTE,
@@ -240,16 +270,8 @@ def _sampler(method: str, params: dict[str, Any], categorical: list[int], n_feat
         "near_miss": under_sampling.NearMiss,
         "tomek_links": under_sampling.TomekLinks,
         "edited_nearest_neighbours": under_sampling.EditedNearestNeighbours,
-        "smote_tomek": combine.SMOTETomek,
-        "smote_enn": combine.SMOTEENN,
     }
-    cls = classes[method]
-    if method == "smote_tomek" or method == "smote_enn":
-        k = params.pop("k_neighbors", DEFAULT_K)
-        params["smote"] = over_sampling.SMOTE(
-            k_neighbors=k, random_state=params.get("random_state")
-        )
-    return cls(**params)
+    return classes[method](**params)
 
 
 def balance(
@@ -267,17 +289,18 @@ def balance(
         return Balanced(X, y, class_weight=class_weights(spec, y, labels))
     counts = np.bincount(y, minlength=len(labels))
     notes: list[str] = []
-    params: dict[str, Any] = {"sampling_strategy": _strategy(spec, counts, labels)}
+    strategy = _strategy(spec, counts, labels)
+    params: dict[str, Any] = {"sampling_strategy": strategy}
     method = spec.method
     if method not in ("near_miss", "tomek_links", "edited_nearest_neighbours"):
         params["random_state"] = seed
     if method in K_NEIGHBORS_METHODS:
-        params["k_neighbors"] = _k_neighbors(spec, counts, labels, notes)
+        params["k_neighbors"] = _k_neighbors(spec, counts, labels, notes, strategy)
     if method in NEIGHBOUR_DEFAULTS:
         _check_n_neighbors(spec, counts, labels)
     if spec.n_neighbors is not None:
         params["n_neighbors"] = spec.n_neighbors
-    sampler = _sampler(method, dict(params), categorical, X.shape[1])
+    sampler = _sampler(method, dict(params), categorical, X.shape[1], notes)
     try:
         Xr, yr = sampler.fit_resample(X, y)
     except (ValueError, RuntimeError) as exc:

@@ -4,6 +4,7 @@ data, or an allowlisted URL. Every source ends as one pyarrow Table and a conten
 import hashlib
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -152,31 +154,70 @@ def _synthetic(params: SyntheticData, target: str) -> LoadedData:
     return LoadedData(pa.table(cols), _hash_arrays(X, y), "synthetic", "synthetic")
 
 
+class _AllowlistedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an allowlisted http(s) host: otherwise one allowed host
+    could hand the worker any address it can reach."""
+
+    def __init__(self, settings: WorkerSettings, url: str) -> None:
+        super().__init__()
+        self._settings = settings
+        self._url = url
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not self._settings.url_allowed(newurl):
+            raise JobFailure(
+                "host_not_allowed",
+                f"{self._url[:120]} redirects to {newurl[:120]}, whose host is not in "
+                "DATA_HTTP_ALLOWED_HOSTS.",
+                "Use the final URL on an allowed host, or upload the file with POST /v1/datasets.",
+                host=(urllib.parse.urlsplit(newurl).hostname or "")[:100],
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _download(url: str, settings: WorkerSettings, declared: str) -> LoadedData:
-    parts = urllib.parse.urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host_port = f"{host}:{parts.port}" if parts.port else host
-    if host not in settings.allowed_hosts and host_port not in settings.allowed_hosts:
+    if not settings.url_allowed(url):
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
         raise JobFailure(
             "host_not_allowed",
             f"Host {host[:100]!r} is not in DATA_HTTP_ALLOWED_HOSTS.",
             "Ask the operator to allow the host, or upload the file with POST /v1/datasets.",
-            host=host,
+            host=host[:100],
         )
-    suffix = Path(parts.path).suffix or ".dat"
+    suffix = Path(urllib.parse.urlsplit(url).path).suffix or ".dat"
     tmp = Path(tempfile.mkstemp(suffix=suffix, dir=settings.uploads_dir)[1])
+    timeout = settings.data_http_timeout_seconds
+    deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(_AllowlistedRedirects(settings, url))
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "accuracy-doctor"})
-        with urllib.request.urlopen(request, timeout=settings.data_http_timeout_seconds) as resp:  # noqa: S310
+        with opener.open(request, timeout=timeout) as resp:
             size = 0
             with tmp.open("wb") as out:
-                while chunk := resp.read(1 << 20):
+                # read1 returns what one socket read brings, so a trickle meets the deadline
+                while chunk := resp.read1(1 << 20):
                     size += len(chunk)
                     if size > settings.data_http_max_bytes:
                         raise JobFailure(
                             "download_too_large",
                             f"{url[:120]} is larger than {settings.data_http_max_bytes} bytes.",
                             "Upload a smaller file, or ask the operator to raise DATA_HTTP_MAX_BYTES.",
+                        )
+                    if time.monotonic() > deadline:
+                        raise JobFailure(
+                            "download_timeout",
+                            f"Downloading {url[:120]} took longer than {timeout:g} seconds "
+                            f"({size} bytes so far).",
+                            "Upload the file with POST /v1/datasets, or ask the operator to raise "
+                            "DATA_HTTP_TIMEOUT_SECONDS.",
                         )
                     out.write(chunk)
         return _read_file(tmp, declared, url)

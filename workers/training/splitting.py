@@ -12,6 +12,34 @@ from workers.training.errors import JobFailure
 MIN_ROWS_PER_CLASS = 3
 
 
+def min_rows_per_class(spec: SplitSpec) -> int:
+    """Rows of a class that always give it a row in train, validation and test, however the
+    stratified split rounds (it floors each class's share, then hands out the remainders)."""
+    for c in range(MIN_ROWS_PER_CLASS, 10_000):
+        n_test = int(np.floor(c * spec.test_size))
+        worst_rest = c - int(np.ceil(c * spec.test_size))
+        n_val = int(np.floor(worst_rest * spec.validation_size))
+        worst_train = worst_rest - int(np.ceil(worst_rest * spec.validation_size))
+        if n_test >= 1 and n_val >= 1 and worst_train >= 1:
+            return c
+    return 10_000
+
+
+def _class_too_small(name: str, count: int, spec: SplitSpec, detail: str) -> JobFailure:
+    minimum = min_rows_per_class(spec)
+    return JobFailure(
+        "class_too_small",
+        f"Class {name!r} has {count} row(s); {detail}. With split.test_size {spec.test_size:g} "
+        f"and split.validation_size {spec.validation_size:g}, a stratified split needs at least "
+        f"{minimum} rows per class to give each of train, validation and test a row.",
+        "Add rows of that class, drop it from the data, or lower split.test_size / "
+        "split.validation_size (fewer rows are then needed).",
+        label=name,
+        count=count,
+        minimum=minimum,
+    )
+
+
 @dataclass(frozen=True)
 class SplitIndices:
     train: np.ndarray
@@ -29,16 +57,8 @@ def _check_sizes(y: np.ndarray, labels: list[str], spec: SplitSpec) -> None:
         counts = np.bincount(y, minlength=k)
         small = [(labels[i], int(c)) for i, c in enumerate(counts) if c < MIN_ROWS_PER_CLASS]
         if small:
-            name, count = small[0]
-            raise JobFailure(
-                "class_too_small",
-                f"Class {name!r} has {count} row(s); a stratified train/validation/test split needs "
-                f"at least {MIN_ROWS_PER_CLASS} per class.",
-                "Add rows of that class, drop it from the data, or set split.stratify: false.",
-                label=name,
-                count=count,
-                minimum=MIN_ROWS_PER_CLASS,
-            )
+            name, count = min(small, key=lambda nc: nc[1])
+            raise _class_too_small(name, count, spec, "three splits need three rows at least")
         if min(n_test, n_val, n_train) < k:
             sizes = f"train {n_train}, validation {n_val}, test {n_test}"
             if n_train < k:
@@ -82,9 +102,42 @@ def split_rows(y: np.ndarray, labels: list[str], spec: SplitSpec, seed: int) -> 
             rest, test_size=spec.validation_size, stratify=strat_rest, random_state=seed
         )
     except ValueError as exc:
+        if spec.stratify:
+            counts = np.bincount(y, minlength=len(labels))
+            present = [i for i in range(len(labels)) if counts[i] > 0]
+            smallest = min(present, key=lambda i: counts[i])
+            raise _class_too_small(
+                labels[smallest],
+                int(counts[smallest]),
+                spec,
+                "the stratified split cannot place it",
+            ) from exc
         raise JobFailure(
             "split_failed",
             f"The split could not be made: {str(exc)[:200]}",
-            "Provide more rows per class, or adjust split.test_size and split.validation_size.",
+            "Provide more rows, or adjust split.test_size and split.validation_size.",
         ) from exc
+    if spec.stratify:
+        _check_every_split_holds_every_class(y, labels, spec, train, val, test)
     return SplitIndices(np.sort(train), np.sort(val), np.sort(test))
+
+
+def _check_every_split_holds_every_class(
+    y: np.ndarray,
+    labels: list[str],
+    spec: SplitSpec,
+    train: np.ndarray,
+    val: np.ndarray,
+    test: np.ndarray,
+) -> None:
+    """A class missing from validation can neither steer early stopping nor be scored there;
+    one missing from test leaves its metrics undefined. Name it instead."""
+    counts = np.bincount(y, minlength=len(labels))
+    for split_name, rows in (("train", train), ("validation", val), ("test", test)):
+        got = np.bincount(y[rows], minlength=len(labels))
+        missing = [i for i in range(len(labels)) if counts[i] > 0 and got[i] == 0]
+        if missing:
+            i = min(missing, key=lambda j: counts[j])
+            raise _class_too_small(
+                labels[i], int(counts[i]), spec, f"the {split_name} split got none of them"
+            )
