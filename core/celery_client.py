@@ -47,9 +47,13 @@ def make_celery(settings: CommonSettings) -> Celery:
             RUN_JOB_TASK: {"queue": settings.task_queue},
             PREDICT_TASK: {"queue": settings.predict_queue},
         },
-        # A job is one long task: take one at a time so a second job is not stuck behind it.
+        # A job is one long task. With early acks a busy worker still reserves one more job,
+        # which then waits behind the running one while other workers idle; late acks with a
+        # multiplier of 1 reserve no more jobs than there are pool processes (Celery's
+        # "Optimizing" guide). A redelivered job is never run twice: the store only starts
+        # a queued job.
         worker_prefetch_multiplier=1,
-        task_acks_late=False,
+        task_acks_late=True,
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],

@@ -20,9 +20,16 @@ def main() -> int:
     from workers.diagnosis.settings import get_diagnosis_settings
     from workers.settings import get_worker_settings
 
-    get_settings()
+    settings = get_settings()
     get_worker_settings()
     get_diagnosis_settings()
+    if settings.embedded_broker:
+        from core.celery_client import make_celery
+
+        # kombu creates the embedded broker's tables on first use; here, once, rather than in
+        # two workers racing to create the same table.
+        with make_celery(settings).connection_for_write() as conn:
+            conn.default_channel.session  # noqa: B018
 
     env = dict(os.environ)
     port = env.get("PORT", "8000")

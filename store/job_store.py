@@ -213,6 +213,8 @@ class JobStore:
             s.execute(update(JobRow).where(JobRow.id == job_id).values(heartbeat_at=utcnow()))
 
     def succeed(self, job_id: str, result: dict[str, Any], diagnosis: list[dict[str, Any]]) -> bool:
+        """running → succeeded. A cancel that arrived after the last epoch still wins
+        (canceling → canceled, as the contract orders states), keeping the findings."""
         with self._sessions.begin() as s:
             return self._transition(
                 s,
@@ -224,6 +226,16 @@ class JobStore:
                     "result": result,
                     "diagnosis": diagnosis,
                     "error": None,
+                },
+            ) or self._transition(
+                s,
+                job_id,
+                [JobState.canceling.value],
+                {
+                    "state": JobState.canceled.value,
+                    "finished_at": utcnow(),
+                    "diagnosis": diagnosis,
+                    "error": CANCELED_ERROR,
                 },
             )
 

@@ -59,9 +59,18 @@ def run_job(job_id: str) -> None:
         return
     try:
         if outcome.state is JobState.succeeded:
-            store.succeed(job_id, outcome.result or {}, outcome.diagnosis)
+            stored = store.succeed(job_id, outcome.result or {}, outcome.diagnosis)
         else:
-            store.fail(job_id, outcome.error or {}, outcome.diagnosis, state=outcome.state)
+            stored = store.fail(job_id, outcome.error or {}, outcome.diagnosis, state=outcome.state)
+        ended = store.get(job_id)
+        log.info(
+            "job %s ended %s%s",
+            job_id,
+            ended.state if ended else "deleted",
+            f" ({(outcome.error or {}).get('code')})" if outcome.error else "",
+        )
+        if not stored:
+            log.warning("job %s: its outcome was not stored; it had left running already", job_id)
     except Exception as exc:  # an outcome the store cannot hold must not leave the job running
         log.error("job %s: storing its outcome failed: %s", job_id, traceback.format_exc())
         store.fail(

@@ -156,3 +156,17 @@ def test_lost_worker_ends_a_canceling_job_canceled(store: JobStore) -> None:
         and job.state == "canceled"
         and (job.error or {})["code"] == "canceled_by_user"
     )
+
+
+def test_a_cancel_after_the_last_epoch_still_ends_the_job_canceled(store: JobStore) -> None:
+    """The worker finishes while the job is canceling: it must not stay canceling until the
+    reaper, and canceling never turns into succeeded."""
+    job_id = _new(store)
+    store.start(job_id)
+    store.request_cancel(job_id)
+    finding = {"code": "class_imbalance"}
+    assert store.succeed(job_id, {"task": "binary"}, [finding])
+    job = store.get(job_id)
+    assert job is not None and job.state == "canceled" and job.result is None
+    assert (job.error or {})["code"] == "canceled_by_user" and job.diagnosis == [finding]
+    assert not store.succeed(job_id, {"task": "binary"}, []), "final states never change"
