@@ -19,6 +19,15 @@ from schemas.metric_names import (
 )
 
 
+class SpecFieldError(ValueError):
+    """A check that spans fields, blamed on the one to change: `field` is its dotted path from
+    the model that raises it, and the API's 422 names it in `errors[].loc`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class StrictModel(BaseModel):
     # strict: JSON types as written (true is no epoch count, "3" no integer); finite numbers only.
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
@@ -26,6 +35,10 @@ class StrictModel(BaseModel):
 
 MAX_CLASS_WEIGHT = 1e6
 MAX_TARGET_COUNT = 100_000_000
+# What one job may ask of a worker's memory: weights of the network (float32, three copies
+# with Adam's moments), and cells of generated data (float64).
+MAX_MODEL_PARAMETERS = 50_000_000
+MAX_SYNTHETIC_CELLS = 50_000_000
 
 
 def _check_url(location: str) -> None:
@@ -39,6 +52,11 @@ def _check_url(location: str) -> None:
         ) from None
     if not parts.hostname:
         raise ValueError("data.location names no host; use http(s)://host[:port]/path.")
+
+
+def _no_control_characters(v: str | None, what: str) -> None:
+    if v is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+        raise ValueError(f"{what} contains a control character (a NUL or newline); remove it.")
 
 
 class SyntheticData(StrictModel):
@@ -59,28 +77,38 @@ class SyntheticData(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.n_samples * self.n_features > MAX_SYNTHETIC_CELLS:
+            raise SpecFieldError(
+                "n_samples",
+                f"n_samples x n_features is {self.n_samples * self.n_features:,} values; at most "
+                f"{MAX_SYNTHETIC_CELLS:,} are generated. Lower n_samples or n_features.",
+            )
         if self.n_informative + self.n_redundant > self.n_features:
-            raise ValueError(
+            raise SpecFieldError(
+                "n_informative",
                 f"n_informative + n_redundant ({self.n_informative + self.n_redundant}) must not "
-                f"exceed n_features ({self.n_features}); raise n_features or lower the others."
+                f"exceed n_features ({self.n_features}); raise n_features or lower the others.",
             )
         if self.n_classes * self.n_clusters_per_class > 2**self.n_informative:
-            raise ValueError(
+            raise SpecFieldError(
+                "n_informative",
                 "n_classes * n_clusters_per_class must be at most 2**n_informative; "
-                "raise n_informative."
+                "raise n_informative.",
             )
         if self.weights is not None and sum(self.weights) > 1 + 1e-9:
-            raise ValueError(
+            raise SpecFieldError(
+                "weights",
                 f"weights sum to {sum(self.weights):.3g}; they are class proportions and must sum "
-                "to at most 1 (the last class takes the rest when one is left out)."
+                "to at most 1 (the last class takes the rest when one is left out).",
             )
         if self.weights is not None and len(self.weights) not in (
             self.n_classes,
             self.n_classes - 1,
         ):
-            raise ValueError(
+            raise SpecFieldError(
+                "weights",
                 f"weights has {len(self.weights)} entries; give n_classes ({self.n_classes}) "
-                "or n_classes - 1."
+                "or n_classes - 1.",
             )
         return self
 
@@ -131,6 +159,12 @@ class DataSpec(StrictModel):
             _check_url(v)
         return v
 
+    @field_validator("target")
+    @classmethod
+    def _printable_target(cls, v: str | None) -> str | None:
+        _no_control_characters(v, "data.target")
+        return v
+
     @field_validator("features", "drop")
     @classmethod
     def _each_column_once(cls, v: list[str] | None) -> list[str] | None:
@@ -151,24 +185,32 @@ class DataSpec(StrictModel):
             )
         loc = self.location or ""
         if loc.startswith("builtin:") and loc.removeprefix("builtin:") not in BUILTIN_N_CLASSES:
-            raise ValueError(
+            raise SpecFieldError(
+                "location",
                 f"unknown builtin dataset {loc[:60]!r}; use one of "
-                f"{', '.join('builtin:' + b for b in BUILTIN_N_CLASSES)}."
+                f"{', '.join('builtin:' + b for b in BUILTIN_N_CLASSES)}.",
             )
         if "://" in loc and not loc.startswith(("file://", "http://", "https://")):
-            raise ValueError(
+            raise SpecFieldError(
+                "location",
                 f"data.location scheme {loc.split('://')[0][:20]!r} is not supported; use a path "
-                "under the data root, file://, dataset:{id}, builtin:{name} or http(s)://."
+                "under the data root, file://, dataset:{id}, builtin:{name} or http(s)://.",
             )
         generated = self.synthetic is not None or loc.startswith("builtin:")
         if self.target is None:
             if not generated:
-                raise ValueError("data.target is required: name the label column of the file.")
+                raise SpecFieldError(
+                    "target", "data.target is required: name the label column of the file."
+                )
             self.target = "target"
         if self.target in self.drop:
-            raise ValueError(f"data.drop names the target column {self.target!r}; remove it.")
+            raise SpecFieldError(
+                "drop", f"data.drop names the target column {self.target!r}; remove it."
+            )
         if self.features is not None and self.target in self.features:
-            raise ValueError(f"data.features names the target column {self.target!r}; remove it.")
+            raise SpecFieldError(
+                "features", f"data.features names the target column {self.target!r}; remove it."
+            )
         return self
 
 
@@ -273,36 +315,44 @@ class BalancingSpec(StrictModel):
     def _params_fit_method(self) -> Self:
         m = self.method
         if self.k_neighbors is not None and m not in K_NEIGHBORS_METHODS:
-            raise ValueError(
+            raise SpecFieldError(
+                "k_neighbors",
                 f"balancing.k_neighbors is not a parameter of {m!r}; it applies to the SMOTE family "
-                f"({', '.join(sorted(K_NEIGHBORS_METHODS))}). Remove it."
+                f"({', '.join(sorted(K_NEIGHBORS_METHODS))}). Remove it.",
             )
         if isinstance(self.k_neighbors, int) and not 1 <= self.k_neighbors <= 1000:
-            raise ValueError("balancing.k_neighbors must be between 1 and 1000, or 'auto'.")
+            raise SpecFieldError(
+                "k_neighbors", "balancing.k_neighbors must be between 1 and 1000, or 'auto'."
+            )
         if self.n_neighbors is not None and m not in N_NEIGHBORS_METHODS:
-            raise ValueError(
+            raise SpecFieldError(
+                "n_neighbors",
                 f"balancing.n_neighbors is not a parameter of {m!r}; it applies to "
-                f"{', '.join(sorted(N_NEIGHBORS_METHODS))}. Remove it."
+                f"{', '.join(sorted(N_NEIGHBORS_METHODS))}. Remove it.",
             )
         if self.sampling_strategy != "auto" and m in ("none", "class_weight"):
-            raise ValueError(
-                f"balancing.sampling_strategy applies to resampling methods, not {m!r}. Remove it."
+            raise SpecFieldError(
+                "sampling_strategy",
+                f"balancing.sampling_strategy applies to resampling methods, not {m!r}. Remove it.",
             )
         if self.class_weight != "balanced" and m != "class_weight":
-            raise ValueError(
+            raise SpecFieldError(
+                "class_weight",
                 "balancing.class_weight applies only with method 'class_weight'. "
-                "Set method: class_weight or remove it."
+                "Set method: class_weight or remove it.",
             )
         if self.sampling_strategy != "auto" and m in ("tomek_links", "edited_nearest_neighbours"):
-            raise ValueError(
+            raise SpecFieldError(
+                "sampling_strategy",
                 f"balancing.sampling_strategy {self.sampling_strategy!r:.60} is not a parameter "
                 f"value {m!r} takes: it removes boundary rows and has no target counts or ratio. "
-                "Remove sampling_strategy (auto), or use random_under / near_miss."
+                "Remove sampling_strategy (auto), or use random_under / near_miss.",
             )
         if isinstance(self.sampling_strategy, float) and not 0 < self.sampling_strategy <= 1:
-            raise ValueError(
+            raise SpecFieldError(
+                "sampling_strategy",
                 "balancing.sampling_strategy as a float is the minority/majority ratio after "
-                "resampling and must be in (0, 1]."
+                "resampling and must be in (0, 1].",
             )
         return self
 
@@ -327,8 +377,38 @@ class ModelSpec(StrictModel):
         "mlp", description="Model family; the output layer follows the target."
     )
     layers: list[DenseLayer] = Field(
-        default_factory=_default_layers, min_length=0, max_length=32, description="Hidden layers."
+        default_factory=_default_layers,
+        min_length=0,
+        max_length=32,
+        description="Hidden layers, input side first. Default: 64 then 32 relu units.",
+        json_schema_extra={
+            "default": [{"units": 64, "activation": "relu"}, {"units": 32, "activation": "relu"}]
+        },
     )
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> Self:
+        hidden = hidden_parameters(self.layers)
+        if hidden > MAX_MODEL_PARAMETERS:
+            raise SpecFieldError(
+                "layers",
+                f"model.layers has {hidden:,} weights between hidden layers alone; at most "
+                f"{MAX_MODEL_PARAMETERS:,} are trained. Use fewer units or layers.",
+            )
+        return self
+
+
+def hidden_parameters(layers: list[DenseLayer]) -> int:
+    """Weights and biases between consecutive hidden layers (the input layer adds
+    n_features x the first layer's units, known once the data is read)."""
+    return sum(a.units * b.units + b.units for a, b in zip(layers, layers[1:], strict=False))
+
+
+def model_parameters(layers: list[DenseLayer], *, n_features: int, n_outputs: int) -> int:
+    """Every weight and bias of the MLP (batch-norm's four per unit included)."""
+    widths = [n_features, *(layer.units for layer in layers), n_outputs]
+    dense = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+    return dense + sum(4 * layer.units for layer in layers if layer.batch_norm)
 
 
 class TrainingSpec(StrictModel):
@@ -343,13 +423,15 @@ class TrainingSpec(StrictModel):
     @model_validator(mode="after")
     def _optimizer_options(self) -> Self:
         if self.momentum and self.optimizer not in ("sgd", "rmsprop"):
-            raise ValueError(
-                f"training.momentum applies to sgd and rmsprop, not {self.optimizer!r}. Remove it."
+            raise SpecFieldError(
+                "momentum",
+                f"training.momentum applies to sgd and rmsprop, not {self.optimizer!r}. Remove it.",
             )
         if self.weight_decay is not None and self.optimizer != "adamw":
-            raise ValueError(
+            raise SpecFieldError(
+                "weight_decay",
                 f"training.weight_decay applies to adamw, not {self.optimizer!r}. "
-                "Use optimizer: adamw or L2 on the layers."
+                "Use optimizer: adamw or L2 on the layers.",
             )
         return self
 
@@ -378,9 +460,10 @@ class EarlyStoppingSpec(StrictModel):
     def _mode_fits(self) -> Self:
         natural = "min" if self.monitor.endswith("loss") else "max"
         if self.mode not in ("auto", natural):
-            raise ValueError(
+            raise SpecFieldError(
+                "mode",
                 f"mode {self.mode!r} would reward a worse {self.monitor}; pass mode={natural!r} "
-                "or mode='auto'."
+                "or mode='auto'.",
             )
         return self
 
@@ -425,6 +508,7 @@ class ReduceOnPlateauSchedule(StrictModel):
         return v
 
 
+SCHEDULE_TYPES: tuple[str, ...] = ("step", "exponential", "cosine", "reduce_on_plateau")
 LrSchedule = Annotated[
     StepSchedule | ExponentialSchedule | CosineSchedule | ReduceOnPlateauSchedule,
     Field(discriminator="type"),
@@ -464,6 +548,12 @@ class JobSpec(StrictModel):
     seed: int = Field(42, ge=0, le=2**32 - 1, description="Seeds every source of randomness.")
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str | None) -> str | None:
+        _no_control_characters(v, "name")
+        return v
+
     @field_validator("decision_threshold")
     @classmethod
     def _threshold_range(cls, v: Any) -> Any:
@@ -502,51 +592,63 @@ class JobSpec(StrictModel):
             isinstance(sched, CosineSchedule | ReduceOnPlateauSchedule)
             and sched.min_learning_rate >= self.training.learning_rate
         ):
-            raise ValueError(
+            raise SpecFieldError(
+                "callbacks.lr_schedule.min_learning_rate",
                 f"callbacks.lr_schedule.min_learning_rate ({sched.min_learning_rate:g}) must be below "
                 f"training.learning_rate ({self.training.learning_rate:g}) for the {sched.type} "
-                "schedule to lower the rate."
+                "schedule to lower the rate.",
             )
         n_classes = self.known_n_classes()
         if n_classes is not None:
             task_metrics = BINARY_METRICS if n_classes == 2 else MULTICLASS_METRICS
-            wrong = [
-                m
-                for m in ([self.primary_metric] if self.primary_metric else [])
-                if m not in task_metrics
-            ]
-            if isinstance(self.metrics, list):
-                wrong += [m for m in self.metrics if m not in task_metrics]
+            if n_classes <= 3:  # top-k accuracy is reported for more than 3 classes only
+                task_metrics = tuple(m for m in task_metrics if not m.startswith("top_"))
+            kind = "binary" if n_classes == 2 else f"{n_classes}-class"
+            if self.primary_metric and self.primary_metric not in task_metrics:
+                raise SpecFieldError(
+                    "primary_metric",
+                    f"primary_metric {self.primary_metric} is not reported for a {kind} target; "
+                    f"use one of {', '.join(task_metrics)}.",
+                )
+            wrong = (
+                [m for m in self.metrics if m not in task_metrics] if self.metrics != "all" else []
+            )
             if wrong:
-                kind = "binary" if n_classes == 2 else f"{n_classes}-class"
-                raise ValueError(
+                raise SpecFieldError(
+                    "metrics",
                     f"metric(s) {', '.join(wrong)} are not reported for a {kind} target; use "
-                    f"{', '.join(task_metrics)}."
+                    f"{', '.join(task_metrics)}.",
                 )
         if n_classes is not None and n_classes > 2:
             es = self.callbacks.early_stopping
-            monitors = [es.monitor] if es else []
             sched = self.callbacks.lr_schedule
+            monitors = [("callbacks.early_stopping.monitor", es.monitor)] if es else []
             if isinstance(sched, ReduceOnPlateauSchedule):
-                monitors.append(sched.monitor)
-            for m in monitors:
+                monitors.append(("callbacks.lr_schedule.monitor", sched.monitor))
+            for field, m in monitors:
                 if m.endswith("roc_auc"):
-                    raise ValueError(
+                    raise SpecFieldError(
+                        field,
                         f"monitor {m!r} exists for binary targets only and this job has "
-                        f"{n_classes} classes; monitor val_loss or val_accuracy instead."
+                        f"{n_classes} classes; monitor val_loss or val_accuracy instead.",
                     )
             if isinstance(self.balancing.sampling_strategy, float):
-                raise ValueError(
+                raise SpecFieldError(
+                    "balancing.sampling_strategy",
                     "balancing.sampling_strategy as a float needs a binary target; this job has "
-                    f"{n_classes} classes. Use 'auto' or a map from label to count."
+                    f"{n_classes} classes. Use 'auto' or a map from label to count.",
                 )
             if self.decision_threshold != 0.5:
-                raise ValueError(
+                raise SpecFieldError(
+                    "decision_threshold",
                     "decision_threshold applies to binary targets only; multiclass predictions "
-                    "use argmax. Remove it."
+                    "use argmax. Remove it.",
                 )
             if self.positive_label_given():
-                raise ValueError("data.positive_label applies to binary targets only. Remove it.")
+                raise SpecFieldError(
+                    "data.positive_label",
+                    "data.positive_label applies to binary targets only. Remove it.",
+                )
         return self
 
     def positive_label_given(self) -> bool:

@@ -6,12 +6,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from core.celery_client import make_celery
-from service.problems import install_problem_handlers
+from service.body_guard import BodyGuard
+from service.problems import PROBLEM_JSON, PROBLEM_RESPONSES, install_problem_handlers
 from service.routes import datasets, docs, health, job_artifacts, job_events, jobs, predictions
 from service.settings import ApiSettings, get_settings
 from store.database import create_schema, make_engine, make_session_factory
@@ -34,6 +36,26 @@ async def _reap_lost_workers(store: JobStore, settings: ApiSettings) -> None:
                 log.warning("job %s failed as worker_lost", job_id)
         except Exception:
             log.exception("reaper pass failed")
+
+
+def _problem_json_only(app: FastAPI) -> None:
+    """Error responses are documented as application/problem+json only: FastAPI also lists
+    application/json for a response model, which these routes never send."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if status.startswith("4") and PROBLEM_JSON in content:
+                            content.pop("application/json", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -61,12 +83,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         description="Submit Keras training jobs; get the full metric panel and a diagnosis of why "
         "accuracy is what it is.",
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
         # Served by service.routes.docs instead, behind the API key when one is configured.
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
     )
+    app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
     install_problem_handlers(app)
+    _problem_json_only(app)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(jobs.router)

@@ -6,12 +6,52 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.job_spec import SCHEDULE_TYPES, SpecFieldError
 
 PROBLEM_JSON = "application/problem+json"
 _MAX_MESSAGE = 240
 # A body with 100,000 bad list items gets the first few errors and a count, not 100,000.
 MAX_ERRORS = 20
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Path of the field at fault, from the body's root.")
+    field: str = Field(description="The same path, dotted: callbacks.early_stopping.monitor.")
+    msg: str = Field(description="What is wrong and what to send instead.")
+    type: str = Field(description="A stable error kind, e.g. value_error, json_invalid.")
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457 problem document: every error this API answers has this shape."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = Field(description="One sentence naming the cause and the fix.")
+    errors: list[ErrorItem] | None = Field(None, description="422 only: each invalid field.")
+    errors_total: int | None = Field(None, description="422 only: errors before the cap of 20.")
+
+
+def _problem_doc(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "model": ProblemDetail,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+    }
+
+
+# Documented on every route; replaces FastAPI's own 422 schema, which this API never sends.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_doc("Missing or unknown API key (when API_KEYS is set)."),
+    404: _problem_doc("No such job or dataset visible to this caller."),
+    409: _problem_doc("The job is in a state that does not allow this (the problem names it)."),
+    413: _problem_doc("The body is over MAX_REQUEST_BYTES (uploads: MAX_UPLOAD_BYTES)."),
+    415: _problem_doc("The body is not UTF-8 JSON sent as application/json."),
+    422: _problem_doc("The request is not valid: errors[] names each field and the fix."),
+}
 
 
 class Problem(Exception):
@@ -113,8 +153,22 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
         )
         if branch_at is not None:
             raw_loc = raw_loc[:branch_at] + raw_loc[branch_at + 1 :]
+        # a discriminated union names the variant it tried: lr_schedule.step.factor
+        raw_loc = [
+            p
+            for i, p in enumerate(raw_loc)
+            if not (i > 0 and raw_loc[i - 1] == "lr_schedule" and p in SCHEDULE_TYPES)
+        ]
+        blamed = (e.get("ctx") or {}).get("error")
+        if isinstance(blamed, SpecFieldError):
+            raw_loc += blamed.field.split(".")
         loc = _loc(raw_loc)
         msg = _short(str(e.get("msg", "invalid value")).removeprefix("Value error, "))
+        if e.get("type") == "union_tag_not_found":
+            loc = [*loc, "type"]
+            msg = f"type is required; one of {', '.join(SCHEDULE_TYPES)}."
+            if raw_loc[-1:] != ["lr_schedule"]:
+                msg = "type is required: it selects the variant."
         if e.get("type") == "json_invalid":
             reason = (e.get("ctx") or {}).get("error", "")
             msg = f"The body is not valid JSON ({_prefix(str(reason), 120)}); send a JSON object."
@@ -152,6 +206,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer when json.loads fails other than by a syntax error: in practice
+            # a document nested too deeply (UTF-8 is checked before, in BodyGuard)
+            msg = "The body could not be parsed as JSON: it nests deeper than the parser allows."
+            return problem_response(
+                422,
+                "The request is not valid",
+                msg,
+                errors=[{"loc": [], "field": "body", "msg": msg, "type": "json_invalid"}],
+            )
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
         return problem_response(
             exc.status_code,

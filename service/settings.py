@@ -20,6 +20,11 @@ class ApiSettings(CommonSettings):
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, ge=1024, description="Largest accepted dataset upload (413 beyond)."
     )
+    max_request_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON body (job specs, predict rows); 413 beyond. Uploads have their own.",
+    )
     default_max_runtime_seconds: int = Field(3600, ge=1, description="When a spec sets no limit.")
     max_runtime_seconds: int = Field(6 * 3600, ge=1, description="The cap on any spec's limit.")
     worker_lost_after_seconds: int = Field(

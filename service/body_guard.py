@@ -1,0 +1,139 @@
+"""Checks on JSON request bodies before any route reads them: size, media type, encoding.
+
+Uploads (/v1/datasets) stream to disk under their own limit and are left alone. Everything
+else that carries a body is a JSON document, buffered by FastAPI anyway: past the limit it is
+refused with 413 instead of being parsed into memory.
+"""
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.problems import PROBLEM_JSON
+
+UPLOAD_PREFIX = "/v1/datasets"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _problem(status: int, title: str, detail: str, **extra: object) -> tuple[int, bytes]:
+    body = {
+        "type": f"https://httpstatuses.io/{status}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return status, json.dumps(body).encode()
+
+
+def _media_type(headers: dict[bytes, bytes]) -> tuple[str, str | None]:
+    raw = headers.get(b"content-type", b"").decode("latin-1")
+    media, _, params = raw.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in BODY_METHODS
+            or scope["path"].startswith(UPLOAD_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send, *self._too_large())
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._refuse(send, *self._too_large())
+                return
+        refusal = self._check(headers, body) if body else None
+        if refusal is not None:
+            await self._refuse(send, *refusal)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> tuple[int, bytes]:
+        return _problem(
+            413,
+            "Request body too large",
+            f"The body is larger than {self.max_bytes} bytes (MAX_REQUEST_BYTES). Send fewer "
+            "rows per predict call; upload data files with POST /v1/datasets.",
+        )
+
+    @staticmethod
+    def _check(headers: dict[bytes, bytes], body: bytes) -> tuple[int, bytes] | None:
+        encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").lower()
+        if encoding not in ("", "identity"):
+            return _problem(
+                415,
+                "Unsupported content encoding",
+                f"Content-Encoding {encoding[:30]!r} is not accepted; send the JSON uncompressed.",
+            )
+        media, charset = _media_type(headers)
+        if media != "application/json" and not media.endswith("+json"):
+            shown = media[:60] or "none"
+            return _problem(
+                415,
+                "Unsupported media type",
+                f"The body is sent as {shown!r}; send JSON with Content-Type: application/json.",
+            )
+        if charset not in (None, "utf-8", "utf8"):
+            return _problem(
+                415,
+                "Unsupported media type",
+                f"charset={charset[:30]!r} is not accepted; JSON bodies are UTF-8.",
+            )
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            msg = f"The body is not UTF-8 text (byte {exc.start}); send UTF-8 JSON."
+            return _problem(
+                422,
+                "The request is not valid",
+                msg,
+                errors=[{"loc": [], "field": "body", "msg": msg, "type": "json_invalid"}],
+            )
+        return None
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, body: bytes) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
