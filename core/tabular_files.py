@@ -1,8 +1,9 @@
 """Reading tabular files (CSV, Parquet, JSON Lines) with pyarrow, shared by uploads and workers."""
 
 import codecs
+import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -49,11 +50,14 @@ ENCODING_SAMPLE_BYTES = 1 << 20
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 when the file's first MiB decodes as UTF-8; else Windows-1252 (what spreadsheets
+    """UTF-16 when the file starts with its byte-order mark; UTF-8 when the file's first MiB
+    decodes as UTF-8; else Windows-1252 (what spreadsheets
     export), else Latin-1, which decodes any byte. Beyond the sample, a column that does not
     decode reads as bytes and the worker names it."""
     with path.open("rb") as fh:
         sample = fh.read(ENCODING_SAMPLE_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # what Excel's "Unicode text" export writes
     try:
         # final=False: a character cut by the end of the sample is not an error.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
@@ -74,7 +78,7 @@ def printable(text: str, limit: int = 200) -> str:
 
 
 def _csv_options(
-    path: Path, encoding: str | None = None
+    path: Path, encoding: str | None = None, text_columns: Collection[str] = ()
 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     with path.open("rb") as fh:
         first = fh.readline()
@@ -82,44 +86,61 @@ def _csv_options(
     return (
         pacsv.ReadOptions(block_size=16 << 20, encoding=encoding or detect_encoding(path)),
         pacsv.ParseOptions(delimiter=delimiter),
-        pacsv.ConvertOptions(null_values=NULL_VALUES, strings_can_be_null=True),
+        pacsv.ConvertOptions(
+            null_values=NULL_VALUES,
+            strings_can_be_null=True,
+            column_types={c: pa.string() for c in text_columns},
+        ),
     )
 
 
+def _reason(exc: Exception, path: Path, name: str) -> str:
+    """pyarrow's message, with our path on disk replaced by the caller's name for the file."""
+    return printable(str(exc).replace(str(path), name))
+
+
 def read_table(
-    path: Path, fmt: TableFormat, *, name: str | None = None, encoding: str | None = None
+    path: Path,
+    fmt: TableFormat,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    text_columns: Collection[str] = (),
 ) -> pa.Table:
     """`name` is what error messages call the file: the caller's name for it, not ours.
-    `encoding` (CSV only) is detected when not given."""
+    `encoding` (CSV only) is detected when not given. `text_columns` (CSV only) are read as
+    written, not converted: labels such as "01" and "1" must stay two classes."""
     name = name or path.name
     try:
         if fmt == "parquet":
             return pq.read_table(path)
         if fmt == "jsonl":
             return pajson.read_json(path)
-        read, parse, convert = _csv_options(path, encoding)
+        read, parse, convert = _csv_options(path, encoding, text_columns)
         return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableTable(f"could not read {name} as {fmt}: {printable(str(exc))}") from exc
+        raise UnreadableTable(
+            f"could not read {name} as {fmt}: {_reason(exc, path, name)}"
+        ) from exc
 
 
 def iter_batches(
-    path: Path, fmt: TableFormat, *, name: str | None = None
+    path: Path, fmt: TableFormat, *, name: str | None = None, text_columns: Collection[str] = ()
 ) -> Iterator[pa.RecordBatch]:
     """Batches of the file, so that scanning a large upload does not hold it all in memory."""
     try:
         if fmt == "parquet":
             yield from pq.ParquetFile(path).iter_batches(batch_size=65536)
         elif fmt == "jsonl":
-            yield from pajson.read_json(path).to_batches(max_chunksize=65536)
+            yield from pajson.open_json(path, read_options=pajson.ReadOptions(block_size=4 << 20))
         else:
-            read, parse, convert = _csv_options(path)
+            read, parse, convert = _csv_options(path, text_columns=text_columns)
             yield from pacsv.open_csv(
                 path, read_options=read, parse_options=parse, convert_options=convert
             )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
         raise UnreadableTable(
-            f"could not read {name or path.name} as {fmt}: {printable(str(exc))}"
+            f"could not read {name or path.name} as {fmt}: {_reason(exc, path, name or path.name)}"
         ) from exc
 
 
@@ -127,15 +148,53 @@ def duplicate_names(names: list[str]) -> list[str]:
     return sorted(n for n, count in Counter(names).items() if count > 1)
 
 
+# "In CSV column #3: CSV conversion error to int64: invalid value 'abc'"
+_CONVERSION_ERROR = re.compile(r"CSV column #(\d+): CSV conversion error")
+
+
 def scan_columns(
     path: Path, fmt: TableFormat, *, name: str | None = None
 ) -> tuple[int, list[dict[str, object]]]:
-    """Row count and, per column, its type and missing count, read batch by batch."""
-    name = name or path.name
+    """Row count and, per column, its type and missing count, read batch by batch.
+
+    A streaming CSV reader fixes column types from its first block; a column that turns to
+    text further down is scanned again as text (the workers read the whole file at once and
+    see the text from the start)."""
+    text_columns: list[str] = []
+    while True:
+        try:
+            return _scan(path, fmt, name or path.name, text_columns)
+        except _ColumnTurnsToText as exc:
+            if exc.column in text_columns or len(text_columns) >= 1000:
+                raise UnreadableTable(str(exc.__cause__)) from exc
+            text_columns.append(exc.column)
+
+
+class _ColumnTurnsToText(Exception):
+    def __init__(self, column: str) -> None:
+        super().__init__(column)
+        self.column = column
+
+
+def _scan(
+    path: Path, fmt: TableFormat, name: str, text_columns: list[str]
+) -> tuple[int, list[dict[str, object]]]:
     rows = 0
     missing: dict[str, int] = {}
     dtypes: dict[str, str] = {}
-    for batch in iter_batches(path, fmt, name=name):
+    names: list[str] = []
+    batches = iter_batches(path, fmt, name=name, text_columns=text_columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except UnreadableTable as exc:
+            found = _CONVERSION_ERROR.search(str(exc))
+            if fmt == "csv" and found and names and int(found.group(1)) < len(names):
+                raise _ColumnTurnsToText(names[int(found.group(1))]) from exc
+            raise
+        names = batch.schema.names
         if not dtypes:
             dup = duplicate_names(batch.schema.names)
             if dup:

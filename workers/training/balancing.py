@@ -11,7 +11,7 @@ import numpy as np
 
 from schemas.job_spec import K_NEIGHBORS_METHODS, BalancingSpec
 from workers.training.errors import JobFailure
-from workers.training.target import label_text
+from workers.training.target import label_text, match_label
 
 OVER = {
     "smote",
@@ -27,6 +27,9 @@ OVER = {
 UNDER = {"random_under", "near_miss"}
 CLEANING = {"tomek_links", "edited_nearest_neighbours"}
 DEFAULT_K = 5
+# float64 cells the resampled training split may hold (800 MB): an asked-for target count
+# must fail named, not take the worker's memory.
+MAX_RESAMPLED_CELLS = 100_000_000
 
 
 @dataclass
@@ -40,15 +43,16 @@ class Balanced:
 
 
 def _code_of(labels: list[str], key: str, what: str) -> int:
-    text = label_text(key)
-    if text not in labels:
+    matched = match_label(key, labels)
+    if matched is None:
+        text = label_text(key)
         raise JobFailure(
             "unknown_label",
             f"{what} names label {text!r}, which is not a class of the target ({', '.join(labels)}).",
             f"Key {what} by the original label values: {', '.join(labels)}.",
             label=text,
         )
-    return labels.index(text)
+    return labels.index(matched)
 
 
 def class_weights(spec: BalancingSpec, y: np.ndarray, labels: list[str]) -> dict[int, float]:
@@ -128,6 +132,28 @@ def _strategy(spec: BalancingSpec, counts: np.ndarray, labels: list[str]) -> Any
             )
         return out
     return "auto"
+
+
+def _check_resampled_size(method: str, strategy: Any, counts: np.ndarray, n_features: int) -> None:
+    if method not in OVER:
+        return
+    if isinstance(strategy, dict):
+        rows = int(sum(max(int(c), strategy.get(i, 0)) for i, c in enumerate(counts)))
+    elif isinstance(strategy, float):
+        rows = int(counts.max() * (1 + strategy))
+    else:
+        rows = int(counts.max()) * int((counts > 0).sum())
+    if rows * max(n_features, 1) > MAX_RESAMPLED_CELLS:
+        limit = MAX_RESAMPLED_CELLS // max(n_features, 1)
+        raise JobFailure(
+            "resampling_too_large",
+            f"{method} would make {rows:,} training rows of {n_features} features; at most "
+            f"{limit:,} rows fit a worker's budget.",
+            "Ask smaller target counts in balancing.sampling_strategy, undersample the majority "
+            '("random_under"), or use "class_weight".',
+            rows=rows,
+            limit=limit,
+        )
 
 
 def _k_neighbors(
@@ -290,6 +316,7 @@ def balance(
     counts = np.bincount(y, minlength=len(labels))
     notes: list[str] = []
     strategy = _strategy(spec, counts, labels)
+    _check_resampled_size(spec.method, strategy, counts, X.shape[1])
     params: dict[str, Any] = {"sampling_strategy": strategy}
     method = spec.method
     if method not in ("near_miss", "tomek_links", "edited_nearest_neighbours"):

@@ -75,14 +75,16 @@ def resolve_under_root(root: Path, relative: str) -> Path:
     return real
 
 
-def _read_file(path: Path, declared: str, source: str) -> LoadedData:
+def _read_file(
+    path: Path, declared: str, source: str, text_columns: tuple[str, ...] = ()
+) -> LoadedData:
     fmt = sniff_format(path, declared)
     encoding = detect_encoding(path) if fmt == "csv" else None
     # Hash while pyarrow parses: both release the GIL, so a large file costs one pass of time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_hash_file, path)
         try:
-            table = read_table(path, fmt, name=source, encoding=encoding)
+            table = read_table(path, fmt, name=source, encoding=encoding, text_columns=text_columns)
         except UnreadableTable as exc:
             raise JobFailure(
                 "unreadable_file",
@@ -183,7 +185,7 @@ class _AllowlistedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _download(url: str, settings: WorkerSettings, declared: str) -> LoadedData:
+def _download(url: str, settings: WorkerSettings, declared: str, target: str) -> LoadedData:
     if not settings.url_allowed(url):
         host = (urllib.parse.urlsplit(url).hostname or "").lower()
         raise JobFailure(
@@ -220,7 +222,7 @@ def _download(url: str, settings: WorkerSettings, declared: str) -> LoadedData:
                             "DATA_HTTP_TIMEOUT_SECONDS.",
                         )
                     out.write(chunk)
-        return _read_file(tmp, declared, url)
+        return _read_file(tmp, declared, url, (target,))
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise JobFailure(
             "download_failed",
@@ -247,13 +249,13 @@ def load_data(spec: DataSpec, settings: WorkerSettings, find_dataset: DatasetLoo
                 f"No uploaded dataset {dataset_id[:64]!r} is visible to this job's caller.",
                 "Upload the file with POST /v1/datasets and use the location it returns.",
             )
-        return _read_file(path, spec.format, loc)
+        return _read_file(path, spec.format, loc, (target,))
     if loc.startswith(("http://", "https://")):
-        return _download(loc, settings, spec.format)
+        return _download(loc, settings, spec.format, target)
     if "://" in loc and not loc.startswith("file://"):
         raise JobFailure(
             "unsupported_location",
             f"data.location scheme {loc.split('://')[0][:20]!r} is not supported.",
             "Use a path under DATA_ROOT, file://, dataset:{id}, builtin:{name} or http(s)://.",
         )
-    return _read_file(resolve_under_root(settings.data_root, loc), spec.format, loc)
+    return _read_file(resolve_under_root(settings.data_root, loc), spec.format, loc, (target,))

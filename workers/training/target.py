@@ -25,6 +25,33 @@ def label_text(v: Any) -> str:
     return str(v)
 
 
+def match_label(value: Any, labels: list[str]) -> str | None:
+    """The label a caller means by `value` (positive_label, a class_weight or
+    sampling_strategy key): its exact text, else the one label equal to it as a number
+    (1 for "1.0"), else, for true and false, the one spelt with other case ("True").
+    Other text must match exactly: "Yes" is not the label "yes"."""
+    text = label_text(value)
+    if text in labels:
+        return text
+    number = _as_number(text)
+    if number is not None:
+        same = [label for label in labels if _as_number(label) == number]
+        if len(same) == 1:
+            return same[0]
+    if text.casefold() not in ("true", "false"):
+        return None
+    folded = [label for label in labels if label.casefold() == text.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    return f if np.isfinite(f) else None
+
+
 @dataclass(frozen=True)
 class Target:
     y: np.ndarray  # int codes, rows with a missing target removed
@@ -34,12 +61,40 @@ class Target:
     task: str  # "binary" | "multiclass"
     positive_index: int | None
     dropped_missing: int
+    stripped: int = 0  # text labels that had surrounding white space, removed
+
+
+def _numbers(values: pa.Array) -> pa.Array | None:
+    """Float values of a numeric column, or of a text column (CSV targets are read as text)
+    whose every value is a number; None otherwise."""
+    if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+        return pc.cast(values, pa.float64())
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        try:
+            return pc.cast(values, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    return None
+
+
+def _original_value(text: str) -> Any:
+    """A text label as the value it stands for, where the text is that value's own form
+    ("7" → 7, "2.5" → 2.5, "007" stays "007")."""
+    if text.casefold() in ("true", "false"):
+        return text.casefold() == "true"
+    number = _as_number(text)
+    if number is None:
+        return text
+    if number.is_integer() and str(int(number)) == text:
+        return int(number)
+    return number if repr(number) == text else text
 
 
 def _looks_continuous(values: pa.Array) -> bool:
-    if not pa.types.is_floating(values.type) or len(values) == 0:
+    numbers = _numbers(values)
+    if numbers is None or len(values) == 0:
         return False
-    arr = values.to_numpy(zero_copy_only=False)
+    arr = numbers.to_numpy(zero_copy_only=False)
     non_integral = bool(np.any(arr != np.floor(arr)))
     return non_integral and len(np.unique(arr)) > 20
 
@@ -93,6 +148,17 @@ def _as_arrow(
     return arr
 
 
+def _strip_text(arr: pa.Array) -> tuple[pa.Array, int]:
+    """Text labels without surrounding white space ("yes " is "yes"); blanks become missing."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr, 0
+    stripped = pc.utf8_trim_whitespace(arr)
+    changed = int(pc.sum(pc.not_equal(stripped, arr)).as_py() or 0)
+    if changed:
+        stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, arr.type), stripped)
+    return stripped, changed
+
+
 def _sort_key(v: Any) -> tuple[int, Any]:
     if isinstance(v, bool | np.bool_):
         return (0, int(v))
@@ -107,7 +173,7 @@ def encode_target(
     positive_label: Any = None,
     target_name: str = "target",
 ) -> Target:
-    arr = _as_arrow(raw, target_name)
+    arr, stripped = _strip_text(_as_arrow(raw, target_name))
     keep = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     values = arr.filter(pa.array(keep)) if not keep.all() else arr
     if len(values) == 0:
@@ -138,13 +204,17 @@ def encode_target(
     row_distinct = np.asarray(
         pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
     )
-    distinct_values = sorted(distinct.to_pylist(), key=_sort_key)
+    numeric_text = _numbers(distinct) is not None and not pa.types.is_integer(distinct.type)
+    distinct_values = sorted(
+        distinct.to_pylist(),
+        key=(lambda v: (1, float(v), str(v))) if numeric_text else _sort_key,
+    )
     text_of = {}
     original: dict[str, Any] = {}
     for v in distinct_values:
         t = label_text(v)
         text_of[v] = t
-        original.setdefault(t, v)
+        original.setdefault(t, _original_value(v) if isinstance(v, str) else v)
     texts_sorted = list(original)  # label texts in value order
     text_index = {t: i for i, t in enumerate(texts_sorted)}
     distinct_to_text = np.array(
@@ -173,17 +243,20 @@ def encode_target(
     positive_index: int | None = None
     if task == "binary":
         if positive_label is None:
-            # The minority class, so that precision/recall/f1 describe the rare outcome.
-            pos = labels[int(np.argmin(counts))]
+            # The minority class, so that precision/recall/f1 describe the rare outcome; on a
+            # tie the later label in value order (1 over 0, true over false, yes over no).
+            pos = labels[0] if counts[0] < counts[1] else labels[1]
         else:
-            pos = label_text(positive_label)
-            if pos not in labels:
+            matched = match_label(positive_label, labels)
+            if matched is None:
                 raise JobFailure(
                     "unknown_positive_label",
-                    f"data.positive_label {pos!r} is not a value of {target_name!r} ({', '.join(labels)}).",
+                    f"data.positive_label {label_text(positive_label)!r} is not a value of "
+                    f"{target_name!r} ({', '.join(labels)}).",
                     f"Set data.positive_label to one of: {', '.join(labels)}.",
                     labels=labels,
                 )
+            pos = matched
         labels = [labels[0] if labels[1] == pos else labels[1], pos]
         positive_index = 1
     elif positive_label is not None:
@@ -202,4 +275,5 @@ def encode_target(
         task=task,
         positive_index=positive_index,
         dropped_missing=int((~keep).sum()),
+        stripped=stripped,
     )
