@@ -54,6 +54,16 @@ def _numeric(name: str, value: Any) -> float:
     return number
 
 
+def _missing_without_imputation(columns: list[str]) -> JobFailure:
+    return JobFailure(
+        "missing_values",
+        f"Missing values in column(s) {', '.join(columns[:10])}, and the job was trained "
+        "without imputation.",
+        "Send values for these columns, or train with preprocessing.impute set.",
+        columns=columns[:50],
+    )
+
+
 def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColumns:
     numeric_names: list[str] = bundle["numeric_names"]
     categorical_names: list[str] = bundle["categorical_names"]
@@ -82,6 +92,10 @@ def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColum
                 "Send only the feature columns of the training data.",
                 columns=extra[:50],
             )
+    if pre.cat_imputer is None:
+        gaps = [c for c in categorical_names if c in used and any(r.get(c) is None for r in rows)]
+        if gaps:
+            raise _missing_without_imputation(gaps)
     num = np.array([[_numeric(c, r.get(c)) for c in numeric_names] for r in rows], dtype=np.float64)
     cat = np.array(
         [[None if r.get(c) is None else str(r.get(c)) for c in categorical_names] for r in rows],
@@ -105,13 +119,7 @@ def model_input(bundle: dict[str, Any], rows: list[dict[str, Any]]) -> np.ndarra
         return X
     gaps = [n for i, n in enumerate(cols.numeric_names) if np.isnan(cols.numeric[:, i]).any()]
     if gaps and pre.num_imputer is None:
-        raise JobFailure(
-            "missing_values",
-            f"Missing values in column(s) {', '.join(gaps[:10])}, and the job was trained "
-            "without imputation.",
-            "Send values for these columns, or train with preprocessing.impute set.",
-            columns=gaps[:50],
-        )
+        raise _missing_without_imputation(gaps)
     bad = [n for i, n in enumerate(pre.numeric_names) if not np.isfinite(X[:, i]).all()]
     raise JobFailure(
         "bad_value",
@@ -122,6 +130,29 @@ def model_input(bundle: dict[str, Any], rows: list[dict[str, Any]]) -> np.ndarra
     )
 
 
+def unseen_categories(bundle: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """Categories of the rows that training never saw: the model gets no category for them
+    (all one-hot columns 0), which it may never have met either. Said, not refused."""
+    pre = bundle["preprocessor"]
+    if pre.ordinal is None:
+        return []
+    out = []
+    for name, known in zip(pre.categorical_names, pre.ordinal.categories_, strict=True):
+        seen = set(known.tolist())
+        where: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            value = row.get(name)
+            if value is not None and str(value) not in seen:
+                where.setdefault(str(value), []).append(i)
+        for value, at in list(where.items())[:10]:
+            shown = ", ".join(map(str, at[:5])) + (", …" if len(at) > 5 else "")
+            out.append(
+                f"column {name!r}: {value[:40]!r} (row {shown}) was not seen in training; it is "
+                "encoded as no known category."
+            )
+    return out
+
+
 def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not (artifacts / "model.keras").is_file():
         raise JobFailure(
@@ -129,6 +160,7 @@ def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
         )
     model, bundle = _load(str(artifacts))
     X = model_input(bundle, rows)
+    warnings = unseen_categories(bundle, rows)
     labels: list[str] = bundle["labels"]
     p = np.asarray(model.predict(X, batch_size=4096, verbose=0), dtype=np.float64)
     stored = bundle.get("threshold")
@@ -144,6 +176,7 @@ def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 for v in p1
             ],
             "threshold": threshold,
+            "warnings": warnings,
         }
     return {
         "predictions": [
@@ -154,4 +187,5 @@ def predict_rows(artifacts: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
             for row in p
         ],
         "threshold": None,
+        "warnings": warnings,
     }

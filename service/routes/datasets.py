@@ -5,7 +5,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from core.tabular_files import (
@@ -57,7 +57,11 @@ def _info(row: DatasetRow) -> DatasetInfo:
     },
 )
 async def upload_dataset(
-    request: Request, settings: SettingsDep, store: DatasetStoreDep, caller: CallerDep
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    store: DatasetStoreDep,
+    caller: CallerDep,
 ) -> Any:
     dataset_id = uuid.uuid4().hex
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -75,6 +79,9 @@ async def upload_dataset(
     except ValueError as exc:
         tmp.unlink(missing_ok=True)
         raise Problem(422, "Bad upload", str(exc)) from exc
+    except BaseException:  # the client went away mid-upload: keep no half file
+        tmp.unlink(missing_ok=True)
+        raise
     suffix = Path(filename).suffix.lower()
     if suffix and suffix not in FORMAT_BY_SUFFIX:
         tmp.unlink(missing_ok=True)
@@ -109,6 +116,7 @@ async def upload_dataset(
         rows=rows,
         columns=columns,
     )
+    response.headers["Location"] = f"/v1/datasets/{dataset_id}"
     return _info(row)
 
 

@@ -20,7 +20,8 @@ MODEL_FILE = "model.keras"
 BUNDLE_FILES = ("model.keras", "preprocessing.joblib", "spec.json", "README.txt")
 
 
-@router.api_route("/{job_id}/model", methods=["GET", "HEAD"])
+@router.get("/{job_id}/model")
+@router.head("/{job_id}/model", include_in_schema=False)
 def get_model(
     job_id: str,
     settings: SettingsDep,

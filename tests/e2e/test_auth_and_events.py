@@ -106,8 +106,23 @@ def test_docs_and_schema_are_served(live: LiveService) -> None:
         schema = c.get("/openapi.json").json()
         assert "/v1/jobs" in schema["paths"] and "/v1/datasets" in schema["paths"]
         assert "JobSpec" in schema["components"]["schemas"]
-        assert "swagger" in c.get("/docs").text.lower()
-        assert c.get("/redoc").status_code == 200
+        # errors are documented as what the API sends: problem+json, not FastAPI's default
+        responses = schema["paths"]["/v1/jobs"]["post"]["responses"]
+        assert {"401", "404", "409", "413", "415", "422"} <= set(responses)
+        assert list(responses["422"]["content"]) == ["application/problem+json"]
+        assert "HTTPValidationError" not in schema["components"]["schemas"]
+        layers = schema["components"]["schemas"]["ModelSpec"]["properties"]["layers"]
+        assert layers["default"][0] == {"units": 64, "activation": "relu"}
+        docs, redoc = c.get("/docs").text, c.get("/redoc").text
+        assert "swagger" in docs.lower()
+        # served from here, so the pages work on a network without internet
+        for page in (docs, redoc):
+            assert "cdn." not in page and "googleapis" not in page
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+            assert f"/docs/assets/{asset}" in docs + redoc
+            r = c.get(f"/docs/assets/{asset}")
+            assert r.status_code == 200 and len(r.content) > 100_000, asset
+        assert c.get("/docs/assets/../../etc/passwd").status_code == 404
 
 
 def test_with_keys_only_health_is_open(secured: LiveService) -> None:

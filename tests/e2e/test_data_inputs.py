@@ -144,11 +144,33 @@ def test_numeric_labels_keep_numeric_order_and_unknown_categories_predict(
     with live.client() as c:
         r = c.post(
             f"/v1/jobs/{status['id']}/predict",
-            json={"rows": [{"a": 0.1, "shade": "never-seen"}, {"a": 1.0, "shade": None}]},
+            json={"rows": [{"a": 0.1, "shade": "never-seen"}, {"a": 1.0, "shade": "dark"}]},
         )
-    assert r.status_code == 200, r.text
-    preds = r.json()["predictions"]
-    assert [p["label"] in ("2", "10") for p in preds] == [True, True]
+        assert r.status_code == 200, r.text
+        preds = r.json()["predictions"]
+        assert [p["label"] in ("2", "10") for p in preds] == [True, True]
+        (warning,) = r.json()["warnings"]
+        assert "'shade'" in warning and "'never-seen' (row 0)" in warning
+        # trained without imputation: a missing category is refused, like a missing number
+        r = c.post(f"/v1/jobs/{status['id']}/predict", json={"rows": [{"a": 1.0, "shade": None}]})
+    assert r.status_code == 422 and r.json()["code"] == "missing_values", r.text
+    assert "shade" in r.json()["detail"]
+
+
+def test_labels_are_kept_as_written(live: LiveService) -> None:
+    """ "01" and "1" are two classes; "yes " is "yes"; True matches a "True" label."""
+    rng = np.random.default_rng(6)
+    y = ["01", "1", "2"] * 30
+    cols = {"a": [round(float(rng.normal()), 3) for _ in y], "y": y}
+    live.put_data("labels_01.csv", _csv(cols))
+    res = run_ok(live, job({"location": "labels_01.csv", "target": "y"}))
+    assert res["labels"] == ["01", "1", "2"] and res["task"] == "multiclass"
+    y = ["True", "False ", "False"] * 30
+    cols = {"a": [round(float(v.strip() == "True") + rng.normal(), 3) for v in y], "y": y}
+    live.put_data("labels_true.csv", _csv(cols))
+    res = run_ok(live, job({"location": "labels_true.csv", "target": "y", "positive_label": True}))
+    assert res["labels"] == ["False", "True"] and res["positive_label"] == "True"
+    assert any("30 target value(s) had spaces around them" in n for n in res["notes"]), res["notes"]
 
 
 def test_boolean_labels(live: LiveService) -> None:
@@ -663,6 +685,17 @@ def test_a_latin1_csv_uploads_and_trains(live: LiveService) -> None:
     res = run_ok(live, job({"location": r.json()["location"], "target": "y"}))
     assert res["data_summary"]["encoding"] == "cp1252"
     assert res["data_summary"]["onehot_expansion"] == {"colour_é": 3}
+    assert any("read as cp1252" in n for n in res["notes"]), res["notes"]
+
+
+def test_a_utf16_csv_with_its_byte_order_mark_trains(live: LiveService) -> None:
+    """Excel's "Unicode text" export: UTF-16 with a byte-order mark."""
+    cols = _binary(colors=True)
+    live.put_data("utf16.csv", _csv(cols).encode("utf-16"))
+    res = run_ok(live, job({"location": "utf16.csv", "target": "y"}))
+    assert res["data_summary"]["encoding"] == "utf-16"
+    assert res["labels"] == ["no", "yes"]
+    assert res["data_summary"]["onehot_expansion"] == {"color": 3}
 
 
 def test_broken_uploads_get_a_clear_422(live: LiveService) -> None:
@@ -914,3 +947,12 @@ def test_a_trickling_download_meets_the_total_timeout(
     # stopped mid-body: the server would send 1000 bytes
     so_far = int(err["message"].split("(")[1].split(" bytes")[0])
     assert 0 < so_far < 1000
+
+
+def test_a_numeric_column_with_stray_words_is_named(live: LiveService) -> None:
+    cols = _binary(n_major=60, n_minor=30)
+    cols["a"] = [str(v) if i % 20 else "n/a?" for i, v in enumerate(cols["a"])]
+    live.put_data("stray_words.csv", _csv(cols))
+    res = run_ok(live, job({"location": "stray_words.csv", "target": "y"}))
+    (note,) = [n for n in res["notes"] if "column 'a'" in n]
+    assert "94% of its values are numbers" in note and "'n/a?'" in note

@@ -86,8 +86,10 @@ class JobGuard(keras.callbacks.Callback):
         check_seconds: float = 2.0,
         divergence_factor: float = 10.0,
         untrained_loss: float | None = None,
+        undefined_logs: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        self._undefined_logs = undefined_logs
         self._on_epoch = on_epoch
         self._cancel_requested = cancel_requested
         self._deadline = deadline
@@ -135,7 +137,7 @@ class JobGuard(keras.callbacks.Callback):
         for key in sorted(logs):
             if key in ("learning_rate", "lr"):
                 continue
-            row[key] = _finite(logs[key])
+            row[key] = None if key in self._undefined_logs else _finite(logs[key])
         row["learning_rate"] = self._lr
         self.state.history.append(row)
         self._on_epoch(row)

@@ -17,7 +17,7 @@ import numpy as np
 import sklearn
 import tensorflow as tf
 
-from schemas.job_spec import JobSpec
+from schemas.job_spec import MAX_MODEL_PARAMETERS, JobSpec, model_parameters
 from schemas.metric_names import monitor_mode
 from workers.diagnosis import DiagnosisInput, diagnose
 from workers.diagnosis.settings import get_diagnosis_settings
@@ -155,6 +155,44 @@ def _findings(inp: DiagnosisInput) -> list[dict[str, Any]]:
     return [f.model_dump(mode="json") for f in diagnose(inp, get_diagnosis_settings())]
 
 
+def _undefined_training_metrics(
+    spec: JobSpec, target: Target, y_fit: np.ndarray, y_va: np.ndarray, notes: list[str]
+) -> frozenset[str]:
+    """Keras logs an AUC of 0 for a split with one class; it is undefined. Without a
+    stratified split validation can lack a class: such a metric is null in the history, and
+    no callback may steer by it."""
+    if target.task != "binary":
+        return frozenset()
+    undefined = {
+        name for name, y in (("roc_auc", y_fit), ("val_roc_auc", y_va)) if len(np.unique(y)) < 2
+    }
+    if not undefined:
+        return frozenset()
+    es, sched = spec.callbacks.early_stopping, spec.callbacks.lr_schedule
+    watched = [
+        (field, monitor)
+        for field, monitor in (
+            ("callbacks.early_stopping.monitor", es.monitor if es else None),
+            ("callbacks.lr_schedule.monitor", getattr(sched, "monitor", None)),
+        )
+        if monitor in undefined
+    ]
+    if watched:
+        field, monitor = watched[0]
+        raise JobFailure(
+            "monitor_undefined",
+            f"{field} is {monitor!r}, but the {'validation' if monitor.startswith('val_') else 'training'} "
+            "split holds a single class, so that AUC is undefined at every epoch.",
+            "Monitor val_loss, or set split.stratify: true so that every split holds both classes.",
+            monitor=monitor,
+        )
+    notes.append(
+        f"{', '.join(sorted(undefined))} is null in the history: its split holds a single class "
+        "(split.stratify is off)."
+    )
+    return frozenset(undefined)
+
+
 def _metrics_at_best_epoch(
     model: keras.Model,
     tracker: BestEpochWeights | None,
@@ -224,6 +262,17 @@ def _run(
     prep = prepare_data(spec, settings, state, hooks.find_dataset)
     timings["load_seconds"] = prep.load_seconds
     target, pre = prep.target, prep.preprocessor
+    notes += prep.notes
+    if prep.encoding not in (None, "utf8"):
+        notes.append(
+            f"The file is not UTF-8; it was read as {prep.encoding}. If text in labels or "
+            "categories looks garbled, save the file as UTF-8."
+        )
+    if target.stripped:
+        notes.append(
+            f"{target.stripped} target value(s) had spaces around them, removed: "
+            f"{prep.target_name!r} is read as {', '.join(map(repr, target.labels[:10]))}."
+        )
     y_tr, y_va, y_te = prep.y_train, prep.y_validation, prep.y_test
     M_tr, M_va, M_te = prep.train_matrix, prep.validation_matrix, prep.test_matrix
     balanced: Balanced = balance(
@@ -250,6 +299,18 @@ def _run(
     # --- build and fit ----------------------------------------------------------------------
     t = time.perf_counter()
     k = len(target.labels)
+    n_weights = model_parameters(
+        spec.model.layers, n_features=X_fit.shape[1], n_outputs=1 if k == 2 else k
+    )
+    if n_weights > MAX_MODEL_PARAMETERS:
+        raise JobFailure(
+            "model_too_large",
+            f"With {X_fit.shape[1]} input features (after one-hot encoding), model.layers has "
+            f"{n_weights:,} weights; at most {MAX_MODEL_PARAMETERS:,} are trained.",
+            "Use fewer units in model.layers[0], or fewer features (data.features / data.drop; "
+            "high-cardinality columns expand most).",
+            parameters=n_weights,
+        )
     model = build_model(spec.model, n_features=X_fit.shape[1], n_classes=k)
     compile_model(model, spec.training, n_classes=k)
     callbacks: list[keras.callbacks.Callback] = []
@@ -262,7 +323,9 @@ def _run(
     tracker = _best_epoch_tracker(spec)
     if tracker is not None:
         callbacks.append(tracker)
+    undefined_logs = _undefined_training_metrics(spec, target, balanced.y, y_va, notes)
     guard = JobGuard(
+        undefined_logs=undefined_logs,
         on_epoch=hooks.on_epoch,
         cancel_requested=hooks.cancel_requested,
         deadline=hooks.deadline,
@@ -288,8 +351,9 @@ def _run(
         raise JobFailure(
             "diverged",
             f"Training diverged: {guard.state.detail}.",
-            f"Lower training.learning_rate (try {spec.training.learning_rate / 10:g}), set "
-            "training.clipnorm, or use optimizer adam.",
+            f"Lower training.learning_rate (try {spec.training.learning_rate / 10:g}) or set "
+            "training.clipnorm (e.g. 1.0)"
+            + (", or use optimizer adam." if spec.training.optimizer == "sgd" else "."),
         )
     if guard.state.stop_reason in ("canceled", "timeout"):
         raise TrainingStopped(

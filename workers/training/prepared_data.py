@@ -9,16 +9,19 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from schemas.job_spec import JobSpec
 from workers.settings import WorkerSettings
 from workers.training.columns import (
+    FeatureColumns,
     select_feature_names,
     split_feature_columns,
     target_values,
 )
 from workers.training.data_evidence import data_evidence
 from workers.training.data_sources import DatasetLookup, load_data
+from workers.training.errors import JobFailure
 from workers.training.preprocessing import (
     FittedPreprocessor,
     check_categorical,
@@ -50,6 +53,7 @@ class PreparedData:
     validation_matrix: np.ndarray
     test_matrix: np.ndarray
     load_seconds: float
+    notes: list[str]
 
     @property
     def y_train(self) -> np.ndarray:
@@ -75,6 +79,12 @@ def prepare_data(
     sha256, table = loaded.sha256, loaded.table
     del loaded  # the table goes as soon as the columns are taken from it
     target_name = spec.data.target or "target"
+    if table.num_rows == 0:
+        raise JobFailure(
+            "empty_file",
+            f"{source[:120]} has a header but no data rows.",
+            "Check the file: it needs a header line and at least one row per class.",
+        )
     names = select_feature_names(table, spec.data)
     target = state.target = encode_target(
         target_values(table, target_name),
@@ -103,6 +113,10 @@ def prepare_data(
     state.evidence["missing_imputed"] = missing
     pre = fit_preprocessor(train, spec.preprocessing)
     state.evidence["constant_columns"] = pre.report.constant
+    # a column that is constant (all missing, say) is dropped, not imputed
+    state.evidence["missing_imputed"] = {
+        k: v for k, v in missing.items() if k not in set(pre.report.constant)
+    }
     return PreparedData(
         source=source,
         format=fmt,
@@ -119,4 +133,29 @@ def prepare_data(
         validation_matrix=pre.to_resampling_matrix(validation),
         test_matrix=pre.to_resampling_matrix(test),
         load_seconds=load_seconds,
+        notes=mostly_numeric_text_columns(cols),
     )
+
+
+NUMERIC_SHARE_NOTED = 0.9
+SAMPLE_ROWS = 50_000
+
+
+def mostly_numeric_text_columns(cols: FeatureColumns) -> list[str]:
+    """A column of numbers with a few stray words is read as text and one-hot encoded, one
+    category per number; that is rarely meant, so say which values made it text."""
+    notes = []
+    for j, name in enumerate(cols.categorical_names):
+        column = pd.Series(cols.categorical[:SAMPLE_ROWS, j]).dropna()
+        if column.empty:
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
+        share = float(numbers.notna().mean())
+        if NUMERIC_SHARE_NOTED <= share < 1:
+            strays = column[numbers.isna()].unique()[:3]
+            notes.append(
+                f"column {name!r} is read as categories although {share:.0%} of its values are "
+                f"numbers, because of values like {', '.join(repr(str(v)[:20]) for v in strays)}; "
+                "clean them (or list them as missing in the file) to use it as a number."
+            )
+    return notes
