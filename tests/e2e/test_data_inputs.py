@@ -956,3 +956,83 @@ def test_a_numeric_column_with_stray_words_is_named(live: LiveService) -> None:
     res = run_ok(live, job({"location": "stray_words.csv", "target": "y"}))
     (note,) = [n for n in res["notes"] if "column 'a'" in n]
     assert "94% of its values are numbers" in note and "'n/a?'" in note
+
+
+def test_a_model_too_wide_for_the_datas_width_is_refused_before_training(
+    live: LiveService,
+) -> None:
+    """Hidden layers alone pass at submission (33.6M weights); the input layer's size is known
+    only once the data's width is: 2,500 features x 8,192 units put it over 50M."""
+    rng = np.random.default_rng(8)
+    y = ["no", "no", "yes"] * 14
+    cols: dict[str, list[Any]] = {
+        f"f{j}": [round(float(v), 2) for v in rng.normal(size=len(y))] for j in range(2500)
+    }
+    cols["y"] = y
+    live.put_data("wide_features.csv", _csv(cols))
+    layers = [{"units": 8192}, {"units": 4096}]
+    err = run_failed(
+        live,
+        job({"location": "wide_features.csv", "target": "y"}, model={"layers": layers}),
+        "model_too_large",
+    )
+    assert err["details"]["parameters"] > 50_000_000
+    assert "2500 input features" in err["message"] and "data.drop" in err["hint"]
+
+
+def test_resampling_beyond_a_workers_budget_is_refused(live: LiveService) -> None:
+    live.put_data("resample_budget.csv", _csv(_binary()))
+    err = run_failed(
+        live,
+        job(
+            {"location": "resample_budget.csv", "target": "y"},
+            balancing={"method": "random_over", "sampling_strategy": {"yes": 99_000_000}},
+        ),
+        "resampling_too_large",
+    )
+    assert err["details"]["rows"] > 99_000_000 and "class_weight" in err["hint"]
+
+
+def test_an_auc_monitor_on_a_single_class_validation_split_is_refused(
+    live: LiveService,
+) -> None:
+    """Without stratification validation can miss the rare class; its AUC is undefined, and
+    early stopping must not steer by Keras' 0.0."""
+    y = ["no"] * 95 + ["yes"] * 5
+    cols = {"a": [float(i % 7) + (3.0 if t == "yes" else 0.0) for i, t in enumerate(y)], "y": y}
+    live.put_data("one_class_val.csv", _csv(cols))
+    data = {"location": "one_class_val.csv", "target": "y"}
+    seed = next(
+        s for s in range(200) if _rare_misses_validation(y, s) and not _rare_misses_train(y, s)
+    )
+    err = run_failed(
+        live,
+        job(
+            data,
+            split={"stratify": False},
+            seed=seed,
+            callbacks={"early_stopping": {"monitor": "val_roc_auc"}},
+        ),
+        "monitor_undefined",
+    )
+    assert "callbacks.early_stopping.monitor" in err["message"]
+    res = run_ok(live, job(data, split={"stratify": False}, seed=seed))
+    assert all(row["val_roc_auc"] is None for row in res["training"]["history"])
+    assert any("val_roc_auc is null" in n for n in res["notes"]), res["notes"]
+
+
+def _split_without_stratification(y: list[str], seed: int) -> tuple[Any, Any, Any]:
+    idx = np.arange(len(y))
+    rest, test = train_test_split(idx, test_size=0.2, random_state=seed)
+    train, val = train_test_split(rest, test_size=0.2, random_state=seed)
+    return train, val, test
+
+
+def _rare_misses_validation(y: list[str], seed: int) -> bool:
+    _, val, _ = _split_without_stratification(y, seed)
+    return all(y[i] == "no" for i in val)
+
+
+def _rare_misses_train(y: list[str], seed: int) -> bool:
+    train, _, _ = _split_without_stratification(y, seed)
+    return all(y[i] == "no" for i in train)
