@@ -90,9 +90,10 @@ def _original_value(text: str) -> Any:
     return number if repr(number) == text else text
 
 
-def _looks_continuous(values: pa.Array) -> bool:
-    numbers = _numbers(values)
-    if numbers is None or len(values) == 0:
+def _looks_continuous(distinct: pa.Array) -> bool:
+    """Many distinct non-integer numbers: a quantity to regress, not a label."""
+    numbers = _numbers(distinct)
+    if numbers is None or len(distinct) == 0:
         return False
     arr = numbers.to_numpy(zero_copy_only=False)
     non_integral = bool(np.any(arr != np.floor(arr)))
@@ -182,8 +183,10 @@ def encode_target(
             f"The target column {target_name!r} has no values.",
             "Check data.target.",
         )
-    if _looks_continuous(values):
-        n_distinct = len(pc.unique(values))
+    # Work on the distinct values (few) rather than on every row.
+    distinct = pc.unique(values)
+    if _looks_continuous(distinct):
+        n_distinct = len(distinct)
         raise JobFailure(
             "continuous_target",
             f"The target {target_name!r} looks continuous ({n_distinct} distinct "
@@ -191,8 +194,6 @@ def encode_target(
             "Pick a categorical label column, or bin the target into classes first.",
             column=target_name,
         )
-    # Work on the distinct values (few) rather than on every row.
-    distinct = pc.unique(values)
     if len(distinct) > 10 * MAX_CLASSES:
         raise JobFailure(
             "too_many_classes",
