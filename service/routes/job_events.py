@@ -42,8 +42,10 @@ async def _stream(store: JobStore, job_id: str, after: int, poll: float) -> Asyn
             for ev in tail:
                 last = ev.id
                 yield _frame(ev.id, ev.kind, ev.payload)
-            # No id: the end is not an event to resume after.
-            yield _frame(None, "end", {"state": job.state if job else "deleted"})
+            # No id: the end is not an event to resume after. A job deleted between two polls
+            # has no final state left to report (deleting needs one, so it had ended).
+            end = {"state": job.state} if job else {"state": None, "deleted": True}
+            yield _frame(None, "end", end)
             return
         if events:
             idle = 0.0

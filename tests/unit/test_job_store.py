@@ -170,3 +170,27 @@ def test_a_cancel_after_the_last_epoch_still_ends_the_job_canceled(store: JobSto
     assert job is not None and job.state == "canceled" and job.result is None
     assert (job.error or {})["code"] == "canceled_by_user" and job.diagnosis == [finding]
     assert not store.succeed(job_id, {"task": "binary"}, []), "final states never change"
+
+
+def test_event_stream_of_a_job_deleted_between_polls_ends_without_a_made_up_state(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from service.routes.job_events import _stream
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+    create_schema(engine)
+    store = JobStore(make_session_factory(engine))
+    job_id = _new(store)
+    store.request_cancel(job_id)
+
+    async def frames() -> list[str]:
+        stream = _stream(store, job_id, 0, 0.01)
+        out = [await stream.__anext__()]  # the retry hint, before the first poll
+        assert store.delete(job_id)
+        out += [frame async for frame in stream]
+        return out
+
+    *_, end = asyncio.run(frames())
+    assert end == 'event: end\ndata: {"state": null, "deleted": true}\n\n'
