@@ -256,3 +256,98 @@ def test_decision_threshold_zero_reaches_predictions(live: LiveService) -> None:
     # every score is >= 0: every row is the positive class
     assert r["threshold"] == 0
     assert {p["label"] for p in r["predictions"]} == {result["positive_label"]}
+
+
+SYNTHETIC = {"synthetic": {"n_samples": 300, "n_features": 6, "n_informative": 4, "n_redundant": 0}}
+
+
+@pytest.mark.parametrize(
+    "schedule,expected",
+    [
+        # rate = 0.01 * 0.5 ** e
+        ({"type": "exponential", "decay_rate": 0.5}, [0.01, 0.005, 0.0025, 0.00125, 0.000625]),
+        # from 0.01 down to 0.001 over the 5 epochs, on a half cosine
+        (
+            {"type": "cosine", "min_learning_rate": 0.001},
+            [0.01, 0.0086818, 0.0055, 0.0023182, 0.001],
+        ),
+        # decays at e = 2 and 4 (e > 1 and e % 2 == 0), not at e = 0
+        (
+            {"type": "step", "start_epoch": 1, "every": 2, "factor": 0.5},
+            [0.01, 0.01, 0.005, 0.005, 0.0025],
+        ),
+    ],
+)
+def test_every_learning_rate_schedule_reaches_the_history(
+    live: LiveService, schedule: dict[str, Any], expected: list[float]
+) -> None:
+    status = live.run(
+        quick(
+            SYNTHETIC,
+            training={"epochs": 5, "learning_rate": 0.01, "batch_size": 64},
+            callbacks={"lr_schedule": schedule},
+        )
+    )
+    assert status["state"] == "succeeded", status["error"]
+    rates = [row["learning_rate"] for row in status["history"]]
+    assert rates == pytest.approx(expected, rel=1e-4)
+
+
+def test_reduce_on_plateau_lowers_the_rate_when_the_monitor_stalls(live: LiveService) -> None:
+    # min_delta 10: no epoch counts as an improvement, so every epoch after the first is a
+    # plateau; patience 0 and cooldown 0 halve the rate at the end of each of them
+    schedule = {"type": "reduce_on_plateau", "factor": 0.5, "patience": 0, "min_delta": 10}
+    status = live.run(
+        quick(
+            SYNTHETIC,
+            training={"epochs": 4, "learning_rate": 0.01, "batch_size": 64},
+            callbacks={"lr_schedule": schedule},
+        )
+    )
+    assert status["state"] == "succeeded", status["error"]
+    rates = [row["learning_rate"] for row in status["history"]]
+    assert rates[0] == 0.01 and rates[-1] < rates[0]
+    assert all(b <= a for a, b in zip(rates, rates[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "training,preprocessing",
+    [
+        ({"optimizer": "sgd", "momentum": 0.9, "learning_rate": 0.01}, {"scale": "minmax"}),
+        ({"optimizer": "rmsprop", "momentum": 0.5}, {"scale": "none"}),
+        ({"optimizer": "adamw", "weight_decay": 0.01}, {"impute": "constant", "scale": "standard"}),
+    ],
+)
+def test_every_optimizer_and_preprocessing_option_trains(
+    live: LiveService, training: dict[str, Any], preprocessing: dict[str, Any]
+) -> None:
+    spec = quick(
+        SYNTHETIC,
+        training={"epochs": 3, "batch_size": 64, **training},
+        preprocessing=preprocessing,
+        model={"layers": [{"units": 16, "dropout": 0.2, "l2": 0.001, "batch_norm": True}]},
+    )
+    status = live.run(spec)
+    assert status["state"] == "succeeded", status["error"]
+    res = live.result(status["id"])
+    assert res["provenance"]["spec"]["training"]["optimizer"] == training["optimizer"]
+    assert res["metrics"]["test"]["roc_auc"] is not None
+    assert res["training"]["epochs_run"] == 3
+
+
+def test_categorical_error_names_the_string_columns(live: LiveService) -> None:
+    rows = "".join(
+        f"{i},{'red' if i % 2 else 'blue'},{'s' if i % 3 else 'm'},{i % 2}\n" for i in range(60)
+    )
+    live.put_data("strings_refused.csv", "a,colour,size,y\n" + rows)
+    status = live.run(
+        quick(
+            {"location": "strings_refused.csv", "target": "y"},
+            preprocessing={"categorical": "error"},
+        )
+    )
+    assert status["state"] == "failed"
+    err = status["error"]
+    assert err["code"] == "categorical_columns", err
+    assert "colour" in err["message"] and "size" in err["message"]
+    assert "onehot" in err["hint"]

@@ -637,6 +637,9 @@ def test_parquet_and_jsonl_files(live: LiveService) -> None:
     live.put_data("table_noext", buf.getvalue())
     res = run_ok(live, job({"location": "table_noext", "target": "y"}))
     assert res["data_summary"]["format"] == "parquet"
+    live.put_data("rows_noext", "\n".join(json.dumps(r) for r in rows) + "\n")
+    res = run_ok(live, job({"location": "rows_noext", "target": "flag", "drop": ["y"]}))
+    assert res["data_summary"]["format"] == "jsonl"
 
 
 def test_parquet_column_types_beyond_text_and_numbers(live: LiveService) -> None:
