@@ -23,7 +23,7 @@ def _problem(status: int, title: str, detail: str, **extra: object) -> tuple[int
         "detail": detail,
         **extra,
     }
-    return status, json.dumps(body).encode()
+    return status, json.dumps(body, separators=(",", ":")).encode()
 
 
 def _media_type(headers: dict[bytes, bytes]) -> tuple[str, str | None]:

@@ -20,7 +20,19 @@ MODEL_FILE = "model.keras"
 BUNDLE_FILES = ("model.keras", "preprocessing.joblib", "spec.json", "README.txt")
 
 
-@router.get("/{job_id}/model")
+@router.get(
+    "/{job_id}/model",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The .keras model; with bundle=true a zip with the preprocessing.",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 @router.head("/{job_id}/model", include_in_schema=False)
 def get_model(
     job_id: str,

@@ -57,7 +57,16 @@ async def _stream(store: JobStore, job_id: str, after: int, poll: float) -> Asyn
         await asyncio.sleep(poll)
 
 
-@router.get("/{job_id}/events")
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "event: state | epoch | end, one JSON document per data line.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def job_events(
     job: LinkedJobDep,
     store: JobStoreDep,

@@ -66,6 +66,11 @@ def _rising_tail(inp: DiagnosisInput, s: DiagnosisSettings) -> dict[str, float |
     }
 
 
+def _epoch(value: object) -> int | None:
+    n = num(value)
+    return int(n) if n is not None else None
+
+
 def _regularization_advice(inp: DiagnosisInput, best_epoch: int | None) -> str:
     tips = []
     if not inp.dropout_in_model:
@@ -126,7 +131,7 @@ def overfitting(inp: DiagnosisInput, s: DiagnosisSettings) -> Finding | None:
             "train": train,
             "validation": val,
             "gap": gap,
-            "gap_epoch": num(at_best.get("epoch")) if at_best else num(inp.best_epoch),
+            "gap_epoch": _epoch(at_best.get("epoch") if at_best else inp.best_epoch),
             "threshold": s.overfit_gap,
             "best_val_loss_epoch": best_epoch,
             **({"val_loss_tail": tail} if tail else {}),
