@@ -135,7 +135,7 @@ class DataSpec(StrictModel):
         max_length=256,
         description="The label column. Required for files; synthetic and builtin data use 'target'.",
     )
-    positive_label: str | int | bool | None = Field(
+    positive_label: str | int | float | bool | None = Field(
         None, description="Binary targets only: the positive class; default the minority class."
     )
     features: list[str] | None = Field(
@@ -155,6 +155,9 @@ class DataSpec(StrictModel):
             raise ValueError(
                 "data.location contains a control character (a NUL or newline); remove it."
             )
+        scheme, sep, rest = (v or "").partition("://")
+        if sep and scheme.lower() in ("http", "https", "file"):
+            v = f"{scheme.lower()}://{rest}"  # schemes are case-insensitive (RFC 3986)
         if v is not None and v.startswith(("http://", "https://")):
             _check_url(v)
         return v
@@ -179,9 +182,10 @@ class DataSpec(StrictModel):
     @model_validator(mode="after")
     def _one_source(self) -> Self:
         if (self.location is None) == (self.synthetic is None):
-            raise ValueError(
+            raise SpecFieldError(
+                "location" if self.location is None else "synthetic",
                 "Give exactly one data source: data.location (a file, dataset:{id}, builtin:{name} "
-                "or URL) or data.synthetic."
+                "or URL) or data.synthetic.",
             )
         loc = self.location or ""
         if loc.startswith("builtin:") and loc.removeprefix("builtin:") not in BUILTIN_N_CLASSES:
@@ -330,6 +334,16 @@ class BalancingSpec(StrictModel):
                 f"balancing.n_neighbors is not a parameter of {m!r}; it applies to "
                 f"{', '.join(sorted(N_NEIGHBORS_METHODS))}. Remove it.",
             )
+        for name, value in (
+            ("class_weight", self.class_weight),
+            ("sampling_strategy", self.sampling_strategy),
+        ):
+            if isinstance(value, dict) and not value:
+                raise SpecFieldError(
+                    name,
+                    f"balancing.{name} is an empty map, which would change nothing; name at "
+                    "least one label, or leave the field out.",
+                )
         if self.sampling_strategy != "auto" and m in ("none", "class_weight"):
             raise SpecFieldError(
                 "sampling_strategy",

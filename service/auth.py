@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import time
+from typing import Literal
 
 from service.settings import ApiSettings
 
@@ -24,14 +25,19 @@ def sign_link(settings: ApiSettings, job_id: str, owner: str, *, now: float | No
     return f"{expires}.{sig}"
 
 
-def verify_link(settings: ApiSettings, job_id: str, owner: str, token: str) -> bool:
+LinkCheck = Literal["valid", "expired", "invalid"]
+
+
+def check_link(settings: ApiSettings, job_id: str, owner: str, token: str) -> LinkCheck:
+    """A link signed for this job and owner is valid until it expires; only a genuine one can
+    be told apart as expired."""
     try:
         expires_s, sig = token.split(".", 1)
         expires = int(expires_s)
     except ValueError:
-        return False
-    if expires < time.time():
-        return False
+        return "invalid"
     msg = f"{job_id}.{owner}.{expires}".encode()
     good = hmac.new(_secret(settings), msg, hashlib.sha256).hexdigest()[:32]
-    return hmac.compare_digest(good, sig)
+    if not hmac.compare_digest(good, sig):
+        return "invalid"
+    return "valid" if expires >= time.time() else "expired"

@@ -6,6 +6,8 @@ refused with 413 instead of being parsed into memory.
 """
 
 import json
+import re
+from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,6 +15,8 @@ from service.problems import PROBLEM_JSON
 
 UPLOAD_PREFIX = "/v1/datasets"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+# The routes that read a JSON document; others (cancel, say) take no body to check.
+JSON_ROUTES = re.compile(r"^/v1/jobs/?$|^/v1/jobs/[^/]+/predict/?$")
 
 
 def _problem(status: int, title: str, detail: str, **extra: object) -> tuple[int, bytes]:
@@ -38,9 +42,18 @@ def _media_type(headers: dict[bytes, bytes]) -> tuple[str, str | None]:
 
 
 class BodyGuard:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, api_keys: Collection[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.api_keys = frozenset(api_keys)
+
+    def _unauthorized(self, headers: dict[bytes, bytes]) -> bool:
+        """Without a valid key the route answers 401 before it reads anything: checking the
+        body's form first would tell a stranger more than that."""
+        if not self.api_keys:
+            return False
+        scheme, _, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        return scheme.lower() != "bearer" or key.strip() not in self.api_keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -66,7 +79,14 @@ class BodyGuard:
             if len(body) > self.max_bytes:
                 await self._refuse(send, *self._too_large())
                 return
-        refusal = self._check(headers, body) if body else None
+        checked = (
+            scope["method"] == "POST"
+            and JSON_ROUTES.match(scope["path"]) is not None
+            and not self._unauthorized(headers)
+            # no body and no type: the route's own 422 ("body: Field required") says it best
+            and bool(body or b"content-type" in headers)
+        )
+        refusal = self._check(headers, body) if checked else None
         if refusal is not None:
             await self._refuse(send, *refusal)
             return

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query
 
-from service.auth import owner_of_key, verify_link
+from service.auth import check_link, owner_of_key
 from service.deps import JobStoreDep, SettingsDep
 from service.problems import Problem
 from store.tables import JobRow
@@ -27,12 +27,19 @@ def _job_for_link(
             and job is not None
             and job.owner == owner_of_key(key.strip())
         )
-        by_token = (
-            job is not None
-            and token is not None
-            and verify_link(settings, job.id, job.owner, token)
+        link = (
+            check_link(settings, job.id, job.owner, token)
+            if job is not None and token is not None
+            else "invalid"
         )
-        if not (by_key or by_token):
+        if link == "expired" and not by_key:
+            raise Problem(
+                401,
+                "Link expired",
+                "This link has expired; fetch the job's status again for fresh links.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not (by_key or link == "valid"):
             if job is None or authorization or token:
                 # Do not reveal whether a job exists to a caller who may not see it.
                 raise Problem(

@@ -89,7 +89,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyGuard, max_bytes=settings.max_request_bytes, api_keys=settings.api_key_list
+    )
     install_problem_handlers(app)
     _problem_json_only(app)
     app.include_router(health.router)

@@ -74,6 +74,19 @@ class Problem(Exception):
         self.extra = extra
 
 
+def field_problem(
+    status: int, title: str, loc: list[str | int], msg: str, error_type: str
+) -> Problem:
+    """A problem about one named input, with the same errors[] entry a spec error has."""
+    field = _dotted(loc)
+    return Problem(
+        status,
+        title,
+        f"{field}: {msg}",
+        errors=[{"loc": loc, "field": field, "msg": msg, "type": error_type}],
+    )
+
+
 def problem_response(
     status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -169,6 +182,8 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
             msg = f"type is required; one of {', '.join(SCHEDULE_TYPES)}."
             if raw_loc[-1:] != ["lr_schedule"]:
                 msg = "type is required: it selects the variant."
+        elif e.get("type") == "union_tag_invalid":
+            loc = [*loc, "type"]
         if e.get("type") == "json_invalid":
             reason = (e.get("ctx") or {}).get("error", "")
             msg = f"The body is not valid JSON ({_prefix(str(reason), 120)}); send a JSON object."

@@ -12,13 +12,17 @@ class UploadTooLarge(Exception):
     """The upload passed the configured size limit."""
 
 
+class NotMultipart(ValueError):
+    """The body is not multipart/form-data: a media-type error, not a malformed upload."""
+
+
 async def stream_multipart_file(
     request: Request, dest: Path, *, max_bytes: int, field: str = "file"
 ) -> str:
     """Write the part named `field` to `dest`; return its filename. Raises UploadTooLarge, ValueError."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
-        raise ValueError(
+        raise NotMultipart(
             "Send the file as multipart/form-data with a part named 'file' (curl -F file=@data.csv)."
         )
     declared = request.headers.get("content-length")

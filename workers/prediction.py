@@ -26,7 +26,7 @@ def _load(folder: str) -> tuple[keras.Model, dict[str, Any]]:
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _numeric(name: str, value: Any) -> float:
+def _numeric(name: str, value: Any, row: int) -> float:
     if value is None:
         return math.nan
     number: float | None
@@ -39,29 +39,52 @@ def _numeric(name: str, value: Any) -> float:
     if number is None:
         raise JobFailure(
             "bad_value",
-            f"Column {name!r} is numeric, but a row has {str(value)[:40]!r}.",
+            f"Column {name!r} is numeric, but row {row} has {str(value)[:40]!r}.",
             "Send a number, or null where the job was trained with preprocessing.impute.",
             column=name,
+            cells=[[row, name]],
         )
     if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
         raise JobFailure(
             "bad_value",
-            f"Column {name!r} has {str(value)[:40]!r}, which is not a finite number the model "
-            f"can take (at most {FLOAT32_MAX:.3g} in size).",
+            f"Column {name!r} has {str(value)[:40]!r} in row {row}, which is not a finite number "
+            f"the model can take (at most {FLOAT32_MAX:.3g} in size).",
             "Send a finite number.",
             column=name,
+            cells=[[row, name]],
         )
     return number
 
 
-def _missing_without_imputation(columns: list[str]) -> JobFailure:
+def _missing_without_imputation(cells: list[tuple[int, str]]) -> JobFailure:
+    """`cells`: (row, column) of the first gap in each column."""
+    columns = [c for _, c in cells]
     return JobFailure(
         "missing_values",
         f"Missing values in column(s) {', '.join(columns[:10])}, and the job was trained "
         "without imputation.",
         "Send values for these columns, or train with preprocessing.impute set.",
         columns=columns[:50],
+        cells=[[r, c] for r, c in cells[:MAX_CELLS]],
     )
+
+
+MAX_CELLS = 20
+
+
+def _category(name: str, value: Any, row: int) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise JobFailure(
+            "bad_value",
+            f"Column {name!r} holds categories, but row {row} has a "
+            f"{'list' if isinstance(value, list) else 'object'}: {str(value)[:40]}.",
+            "Send one value (text or a number) per column.",
+            column=name,
+            cells=[[row, name]],
+        )
+    return str(value)
 
 
 def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColumns:
@@ -83,6 +106,7 @@ def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColum
                     else "; this job was trained without imputation, so each needs a value."
                 ),
                 columns=missing[:50],
+                cells=[[i, c] for c in missing[:MAX_CELLS]],
             )
         extra = sorted(c for c in row if c not in needed)
         if extra:
@@ -91,14 +115,22 @@ def _columns(rows: list[dict[str, Any]], bundle: dict[str, Any]) -> FeatureColum
                 f"Row {i} has column(s) the model was not trained on: {', '.join(extra[:10])}.",
                 "Send only the feature columns of the training data.",
                 columns=extra[:50],
+                cells=[[i, c] for c in extra[:MAX_CELLS]],
             )
     if pre.cat_imputer is None:
-        gaps = [c for c in categorical_names if c in used and any(r.get(c) is None for r in rows)]
+        gaps = [
+            (next(i for i, r in enumerate(rows) if r.get(c) is None), c)
+            for c in categorical_names
+            if c in used and any(r.get(c) is None for r in rows)
+        ]
         if gaps:
             raise _missing_without_imputation(gaps)
-    num = np.array([[_numeric(c, r.get(c)) for c in numeric_names] for r in rows], dtype=np.float64)
+    num = np.array(
+        [[_numeric(c, r.get(c), i) for c in numeric_names] for i, r in enumerate(rows)],
+        dtype=np.float64,
+    )
     cat = np.array(
-        [[None if r.get(c) is None else str(r.get(c)) for c in categorical_names] for r in rows],
+        [[_category(c, r.get(c), i) for c in categorical_names] for i, r in enumerate(rows)],
         dtype=object,
     )
     return FeatureColumns(
@@ -117,7 +149,11 @@ def model_input(bundle: dict[str, Any], rows: list[dict[str, Any]]) -> np.ndarra
     X: np.ndarray = pre.transform(cols)
     if np.isfinite(X).all():
         return X
-    gaps = [n for i, n in enumerate(cols.numeric_names) if np.isnan(cols.numeric[:, i]).any()]
+    gaps = [
+        (int(np.flatnonzero(np.isnan(cols.numeric[:, j]))[0]), name)
+        for j, name in enumerate(cols.numeric_names)
+        if np.isnan(cols.numeric[:, j]).any()
+    ]
     if gaps and pre.num_imputer is None:
         raise _missing_without_imputation(gaps)
     bad = [n for i, n in enumerate(pre.numeric_names) if not np.isfinite(X[:, i]).all()]

@@ -1,5 +1,6 @@
 """/v1/datasets: upload a data file once, then train on it by `dataset:{id}`."""
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from core.tabular_files import (
     FORMAT_BY_SUFFIX,
@@ -17,11 +19,12 @@ from core.tabular_files import (
 )
 from schemas.dataset import DatasetInfo, DatasetList
 from service.deps import CallerDep, DatasetStoreDep, SettingsDep
-from service.problems import Problem
-from service.upload_stream import UploadTooLarge, stream_multipart_file
+from service.problems import Problem, field_problem
+from service.upload_stream import NotMultipart, UploadTooLarge, stream_multipart_file
 from store.job_store import aware
 from store.tables import DatasetRow
 
+log = logging.getLogger("service.datasets")
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"])
 
 
@@ -78,8 +81,13 @@ async def upload_dataset(
         ) from exc
     except ValueError as exc:
         tmp.unlink(missing_ok=True)
-        raise Problem(422, "Bad upload", str(exc)) from exc
-    except BaseException:  # the client went away mid-upload: keep no half file
+        status = 415 if isinstance(exc, NotMultipart) else 422
+        raise field_problem(status, "Bad upload", ["file"], str(exc), "bad_upload") from exc
+    except ClientDisconnect:  # the client went away mid-upload: keep no half file
+        tmp.unlink(missing_ok=True)
+        log.info("upload %s: the client disconnected; nothing kept", dataset_id)
+        return Response(status_code=400)  # nobody reads it; it keeps the log free of a trace
+    except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     suffix = Path(filename).suffix.lower()
@@ -97,7 +105,9 @@ async def upload_dataset(
         rows, columns = await run_in_threadpool(lambda: scan_columns(final, fmt, name=filename))
     except UnreadableTable as exc:
         final.unlink(missing_ok=True)
-        raise Problem(422, "Unreadable data file", str(exc)) from exc
+        raise field_problem(
+            422, "Unreadable data file", ["file"], str(exc), "unreadable_file"
+        ) from exc
     except Exception as exc:  # any file pyarrow chokes on is the upload's fault, not a 500
         final.unlink(missing_ok=True)
         raise Problem(

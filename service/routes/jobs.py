@@ -14,7 +14,7 @@ from schemas.job_spec import JobSpec
 from schemas.job_status import FINAL_STATES, JobList, JobState, JobStatus
 from service.deps import CallerDep, CeleryDep, DatasetStoreDep, JobStoreDep, SettingsDep
 from service.job_views import job_status
-from service.problems import Problem
+from service.problems import Problem, field_problem
 from service.settings import ApiSettings
 from store.dataset_store import DatasetStore
 from store.job_store import IdempotencyConflict, JobStore
@@ -156,7 +156,7 @@ def list_jobs(
             cursor=cursor,
         )
     except ValueError as exc:
-        raise Problem(422, "Bad cursor", str(exc)) from exc
+        raise field_problem(422, "Bad cursor", ["cursor"], str(exc), "bad_cursor") from exc
     return JobList(items=[job_status(settings, store, j) for j in rows], next_cursor=next_cursor)
 
 

@@ -34,6 +34,23 @@ def _predictions(request: Request) -> PredictionStore:
     return request.app.state.prediction_store
 
 
+def _cell_errors(err: dict[str, Any], message: str) -> list[dict[str, Any]]:
+    """The rows' cells at fault, located like spec errors: rows[i].column."""
+    cells = (err.get("details") or {}).get("cells") or []
+    kind = str(err.get("code") or "value_error")
+    if not cells:
+        return [{"loc": ["rows"], "field": "rows", "msg": message, "type": kind}]
+    return [
+        {
+            "loc": ["rows", row, column],
+            "field": f"rows[{row}].{column}",
+            "msg": message,
+            "type": kind,
+        }
+        for row, column in cells
+    ]
+
+
 @router.post("/{job_id}/predict")
 async def predict(
     job_id: str,
@@ -65,12 +82,14 @@ async def predict(
                 return row.response
             if row is not None and row.state == "failed":
                 err = row.error or {}
+                message = str(err.get("message", "the rows could not be scored"))
                 raise Problem(
                     422,
                     "Rows cannot be scored",
-                    str(err.get("message", "the rows could not be scored")),
+                    message,
                     code=err.get("code"),
                     hint=err.get("hint"),
+                    errors=_cell_errors(err, message),
                 )
             await asyncio.sleep(0.05)
     finally:

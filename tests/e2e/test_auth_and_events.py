@@ -9,7 +9,7 @@ import pytest
 
 from core.celery_client import RUN_JOB_TASK, make_celery
 from schemas.job_spec import JobSpec
-from service.auth import owner_of_key
+from service.auth import owner_of_key, sign_link
 from service.settings import ApiSettings
 from store.database import make_engine, make_session_factory
 from store.job_store import JobStore
@@ -36,6 +36,9 @@ def test_api_keys_scope_jobs_and_links(secured: LiveService) -> None:
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
         r = c.get("/v1/jobs")
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        # without a key the answer is 401 whatever the body: its form is checked after
+        r = c.post("/v1/jobs", content=b"x", headers={"content-type": "text/plain"})
+        assert r.status_code == 401
         assert (
             c.get("/v1/jobs", headers={"Authorization": "Bearer wrong-key-999"}).status_code == 401
         )
@@ -56,6 +59,11 @@ def test_api_keys_scope_jobs_and_links(secured: LiveService) -> None:
         assert c.get(report_link).status_code == 200
         assert c.get(report_link[:-3] + "abc").status_code == 404
         assert c.get(f"/v1/jobs/{job['id']}/report").status_code == 401
+        # a genuine link past its time says so, and where to get a fresh one
+        settings = ApiSettings(api_keys=f"{KEY_A},{KEY_B}")
+        old = sign_link(settings, job["id"], owner_of_key(KEY_A), now=time.time() - 7200)
+        expired = c.get(f"/v1/jobs/{job['id']}/report", params={"token": old})
+        assert expired.status_code == 401 and "expired" in expired.json()["detail"]
 
 
 def test_events_resume_after_last_event_id(live: LiveService) -> None:

@@ -28,7 +28,7 @@ OK_DATA = {"data": {"location": "x.csv", "target": "y"}}
     "spec,field,needle",
     [
         ({"data": {"location": "x.csv", "target": "y"}, "trainig": {}}, "trainig", "Extra inputs"),
-        ({"data": {"target": "y"}}, "data", "exactly one data source"),
+        ({"data": {"target": "y"}}, "data.location", "exactly one data source"),
         ({"data": {"location": "x.csv"}}, "data.target", "data.target is required"),
         (
             {"data": {"location": "x.csv", "target": "y"}, "training": {"epochs": 0}},
@@ -77,7 +77,7 @@ OK_DATA = {"data": {"location": "x.csv", "target": "y"}}
                 "data": {"location": "x.csv", "target": "y"},
                 "callbacks": {"lr_schedule": {"type": "linear"}},
             },
-            "callbacks.lr_schedule",
+            "callbacks.lr_schedule.type",
             "step",
         ),
         # JSON types as written: true is no epoch count, "5" no integer
@@ -148,6 +148,27 @@ OK_DATA = {"data": {"location": "x.csv", "target": "y"}}
             "at most 50,000,000",
         ),
         ({**OK_DATA, "name": "a\u0000b"}, "name", "control character"),
+        ({"data": {}}, "data.location", "exactly one data source"),
+        (
+            {"data": {"location": "builtin:iris", "synthetic": {}}},
+            "data.synthetic",
+            "exactly one data source",
+        ),
+        (
+            {**OK_DATA, "callbacks": {"lr_schedule": {"type": "bogus"}}},
+            "callbacks.lr_schedule.type",
+            "step",
+        ),
+        (
+            {**OK_DATA, "balancing": {"method": "class_weight", "class_weight": {}}},
+            "balancing.class_weight",
+            "empty map",
+        ),
+        (
+            {"data": {"location": "HTTP://127.0.0.1:9/x.csv", "target": "y"}},
+            "data.location",
+            "not in DATA_HTTP_ALLOWED_HOSTS",  # the scheme's case does not matter
+        ),
     ],
 )
 def test_spec_errors_are_422_naming_field_and_fix(
@@ -227,6 +248,23 @@ def test_bodies_that_cannot_be_read_as_json_are_named(
     with live.client() as c:
         r = c.post("/v1/jobs", content=content, headers=headers)
     assert needle in _problem(r, status)["detail"]
+
+
+def test_routes_without_a_json_body_are_not_checked_for_one(live: LiveService) -> None:
+    """Cancel takes no body; an unknown job is 404 and a wrong method 405, whatever is sent."""
+    text = {"content-type": "text/plain"}
+    with live.client() as c:
+        assert _problem(c.post("/v1/jobs/nope/cancel", content=b"x", headers=text), 404)
+        assert _problem(c.post("/v1/nothing-here", content=b"x", headers=text), 404)
+        assert _problem(c.put("/v1/jobs", content=b"x", headers=text), 405)
+        r = c.post("/v1/jobs", content=b"", headers=text)
+        assert "Content-Type: application/json" in _problem(r, 415)["detail"]
+
+
+def test_a_bad_cursor_names_the_parameter(live: LiveService) -> None:
+    with live.client() as c:
+        body = _problem(c.get("/v1/jobs", params={"cursor": "garbage"}), 422)
+    assert body["errors"][0]["loc"] == ["cursor"] and "next_cursor" in body["errors"][0]["msg"]
 
 
 def test_a_json_body_over_the_limit_is_413_before_parsing(live: LiveService) -> None:

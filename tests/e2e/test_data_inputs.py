@@ -155,6 +155,17 @@ def test_numeric_labels_keep_numeric_order_and_unknown_categories_predict(
         r = c.post(f"/v1/jobs/{status['id']}/predict", json={"rows": [{"a": 1.0, "shade": None}]})
     assert r.status_code == 422 and r.json()["code"] == "missing_values", r.text
     assert "shade" in r.json()["detail"]
+    assert r.json()["errors"][0]["loc"] == ["rows", 0, "shade"]
+    with live.client() as c:
+        r = c.post(
+            f"/v1/jobs/{status['id']}/predict",
+            json={"rows": [{"a": 1.0, "shade": "dark"}, {"a": "heavy", "shade": "dark"}]},
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rows[1].a", r.text
+        r = c.post(
+            f"/v1/jobs/{status['id']}/predict", json={"rows": [{"a": 1.0, "shade": ["dark"]}]}
+        )
+        assert r.status_code == 422 and r.json()["code"] == "bad_value", r.text
 
 
 def test_labels_are_kept_as_written(live: LiveService) -> None:
@@ -551,6 +562,34 @@ def test_class_weight_balanced_and_map_by_original_labels(live: LiveService) -> 
     assert err["details"]["label"] == "Yes" and "'Yes'" in err["message"]
 
 
+def test_two_keys_for_one_class_are_refused(live: LiveService) -> None:
+    rng = np.random.default_rng(9)
+    y = ["0.0", "1.0", "0.0"] * 30
+    cols = {"a": [round(float(rng.normal()), 3) for _ in y], "y": y}
+    live.put_data("float_labels.csv", _csv(cols))
+    weights = {"1": 2, "1.0": 5}
+    err = run_failed(
+        live,
+        job(
+            {"location": "float_labels.csv", "target": "y"},
+            balancing={"method": "class_weight", "class_weight": weights},
+        ),
+        "duplicate_label_keys",
+    )
+    assert "'1.0' twice" in err["message"] and "'1'" in err["message"]
+    # a number names the label it equals: 1.0 is the class written "1.0"
+    res = run_ok(live, job({"location": "float_labels.csv", "target": "y", "positive_label": 1.0}))
+    assert res["positive_label"] == "1.0"
+
+
+def test_builtin_data_refuses_a_target_that_names_a_feature(live: LiveService) -> None:
+    for name in ("sepal length (cm)", "sepal_length_(cm)"):
+        err = run_failed(
+            live, job({"location": "builtin:iris", "target": name}), "target_name_taken"
+        )
+        assert "feature column" in err["message"]
+
+
 def test_class_weight_map_keyed_by_integer_labels(live: LiveService) -> None:
     y = [3, 7, 9] * 30
     live.put_data(
@@ -804,6 +843,8 @@ def test_unusable_uploads_are_422_naming_the_callers_file(live: LiveService) -> 
         assert empty.status_code == 422 and "empty" in empty.json()["detail"]
         no_part = c.post("/v1/datasets", files={"other": ("e.csv", b"a\n1\n", "text/csv")})
         assert no_part.status_code == 422 and "part named 'file'" in no_part.json()["detail"]
+        raw = c.post("/v1/datasets", content=b"a,y\n1,p\n", headers={"content-type": "text/csv"})
+        assert raw.status_code == 415 and raw.json()["errors"][0]["loc"] == ["file"], raw.text
 
 
 def test_url_on_a_host_not_allowed_is_refused_at_submission(live: LiveService) -> None:
@@ -837,6 +878,15 @@ def http_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
                     "Location", f"http://{host}:{self.server.server_address[1]}/{rest}"
                 )
                 self.end_headers()
+            elif self.path == "/cut.csv":
+                # says twice what it sends, then hangs up: a download cut in the middle
+                body = _csv(_binary(n_major=40, n_minor=20)).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(2 * len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                self.close_connection = True
             elif self.path == "/slow.csv":
                 self.send_response(200)
                 self.send_header("Content-Length", "1000")
@@ -937,6 +987,18 @@ def test_url_redirects_only_to_allowlisted_hosts(
     assert "redirects to http://localhost" in err["message"]
 
 
+def test_a_download_cut_short_is_not_trained_on(
+    limited: LiveService, http_files: tuple[Path, int]
+) -> None:
+    _, port = http_files
+    err = run_failed(
+        limited,
+        job({"location": f"http://127.0.0.1:{port}/cut.csv", "target": "y"}),
+        "download_failed",
+    )
+    assert "connection closed after" in err["message"]
+
+
 def test_a_trickling_download_meets_the_total_timeout(
     limited: LiveService, http_files: tuple[Path, int]
 ) -> None:
@@ -958,7 +1020,7 @@ def test_a_numeric_column_with_stray_words_is_named(live: LiveService) -> None:
     live.put_data("stray_words.csv", _csv(cols))
     res = run_ok(live, job({"location": "stray_words.csv", "target": "y"}))
     (note,) = [n for n in res["notes"] if "column 'a'" in n]
-    assert "94% of its values are numbers" in note and "'n/a?'" in note
+    assert "94.4% of its values are numbers" in note and "'n/a?'" in note
 
 
 def test_a_model_too_wide_for_the_datas_width_is_refused_before_training(

@@ -55,3 +55,17 @@ def test_errors_name_the_callers_file_not_the_servers_path(tmp_path: Path) -> No
     with pytest.raises(UnreadableTable) as err:
         read_table(path, "parquet", name="mydata.parquet")
     assert "mydata.parquet" in str(err.value) and str(tmp_path) not in str(err.value)
+
+
+def test_a_stray_word_in_the_last_row_of_a_numeric_column_is_noted() -> None:
+    import numpy as np
+
+    from workers.training.columns import FeatureColumns
+    from workers.training.prepared_data import mostly_numeric_text_columns
+
+    values = [str(i % 500) for i in range(99_999)] + ["12 kg"]
+    cols = FeatureColumns(
+        [], np.empty((100_000, 0)), ["b"], np.array(values, dtype=object)[:, None]
+    )
+    (note,) = mostly_numeric_text_columns(cols)
+    assert "'b'" in note and "'12 kg'" in note and "99.9% of its values" in note

@@ -118,6 +118,24 @@ def test_guard_stops_on_a_non_finite_validation_loss() -> None:
     assert guard.state.stop_reason == "diverged"
     assert "validation loss" in guard.state.detail
     assert len(rows) == 1 and rows[0]["val_loss"] is None
+    assert rows[0]["loss"] is not None
+
+
+def test_metrics_of_a_split_whose_loss_is_not_finite_are_null() -> None:
+    X, y = _data()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.AUC(name="roc_auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    X_val = np.full((8, 3), np.nan, dtype="float32")
+    guard, rows = _guard()
+    model.fit(X, y, validation_data=(X_val, np.zeros(8)), epochs=2, verbose=0, callbacks=[guard])
+    (row,) = rows
+    assert row["val_loss"] is None and row["val_roc_auc"] is None and row["val_accuracy"] is None
+    assert row["roc_auc"] is not None and row["accuracy"] is not None
 
 
 def test_guard_honours_cancel_and_deadline() -> None:

@@ -42,6 +42,22 @@ class Balanced:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def _codes_of(labels: list[str], keys: list[str], what: str) -> list[int]:
+    """Each key's class; two keys naming one class ("1" and "1.0") are refused, not merged."""
+    codes = [_code_of(labels, key, what) for key in keys]
+    first: dict[int, str] = {}
+    for key, code in zip(keys, codes, strict=True):
+        if code in first:
+            raise JobFailure(
+                "duplicate_label_keys",
+                f"{what} names class {labels[code]!r} twice: as {first[code]!r} and {key!r}.",
+                f"Keep one key per class in {what}.",
+                label=labels[code],
+            )
+        first[code] = key
+    return codes
+
+
 def _code_of(labels: list[str], key: str, what: str) -> int:
     matched = match_label(key, labels)
     if matched is None:
@@ -61,8 +77,9 @@ def class_weights(spec: BalancingSpec, y: np.ndarray, labels: list[str]) -> dict
         n, k = len(y), int((counts > 0).sum())
         return {i: float(n / (k * c)) for i, c in enumerate(counts) if c > 0}
     weights = {i: 1.0 for i in range(len(labels))}
-    for key, w in spec.class_weight.items():
-        weights[_code_of(labels, key, "balancing.class_weight")] = float(w)
+    keys = list(spec.class_weight)
+    for code, key in zip(_codes_of(labels, keys, "balancing.class_weight"), keys, strict=True):
+        weights[code] = float(spec.class_weight[key])
     return weights
 
 
@@ -96,8 +113,8 @@ def _strategy(spec: BalancingSpec, counts: np.ndarray, labels: list[str]) -> Any
         return s
     if isinstance(s, dict):
         out: dict[int, int] = {}
-        for key, target in s.items():
-            code = _code_of(labels, key, "balancing.sampling_strategy")
+        codes = _codes_of(labels, list(s), "balancing.sampling_strategy")
+        for code, (key, target) in zip(codes, s.items(), strict=True):
             have = int(counts[code])
             if target < 0:
                 raise JobFailure(

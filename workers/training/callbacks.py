@@ -134,10 +134,15 @@ class JobGuard(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         row: dict[str, Any] = {"epoch": epoch + 1}
+        # a non-finite loss means non-finite outputs: Keras still logs an AUC of 0 and an
+        # accuracy for them, which describe nothing
+        broken_train = _finite(logs.get("loss")) is None
+        broken_val = "val_loss" in logs and _finite(logs["val_loss"]) is None
         for key in sorted(logs):
             if key in ("learning_rate", "lr"):
                 continue
-            row[key] = None if key in self._undefined_logs else _finite(logs[key])
+            broken = broken_val if key.startswith("val_") else broken_train
+            row[key] = None if broken or key in self._undefined_logs else _finite(logs[key])
         row["learning_rate"] = self._lr
         self.state.history.append(row)
         self._on_epoch(row)

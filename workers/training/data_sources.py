@@ -127,7 +127,8 @@ def _builtin(name: str, target: str) -> LoadedData:
         f"x{i}" for i in range(bunch.data.shape[1])
     ]
     cols = {n: bunch.data[:, i] for i, n in enumerate(names)}
-    _refuse_taken_target(target, names, f"builtin:{name}")
+    # scikit-learn's own spelling ("mean radius") names the feature just as well
+    _refuse_taken_target(target.replace(" ", "_"), names, f"builtin:{name}")
     cols[target] = np.asarray(bunch.target_names)[bunch.target]
     return LoadedData(
         pa.table(cols), _hash_arrays(bunch.data, bunch.target), f"builtin:{name}", "builtin"
@@ -222,6 +223,14 @@ def _download(url: str, settings: WorkerSettings, declared: str, target: str) ->
                             "DATA_HTTP_TIMEOUT_SECONDS.",
                         )
                     out.write(chunk)
+            declared_size = resp.headers.get("Content-Length", "")
+            if declared_size.isdigit() and size < int(declared_size):
+                raise JobFailure(
+                    "download_failed",
+                    f"The connection closed after {size} of {declared_size} bytes of "
+                    f"{url[:120]}; a cut file would train on part of the data.",
+                    "Try again; if it keeps happening, upload the file with POST /v1/datasets.",
+                )
         return _read_file(tmp, declared, url, (target,))
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise JobFailure(

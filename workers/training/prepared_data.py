@@ -5,6 +5,7 @@ The training pipeline and the ingest benchmark both call `prepare_data`, so the 
 measures the service's own path.
 """
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -97,7 +98,8 @@ def prepare_data(
     del table
     if not target.keep.all():
         cols = cols.take(np.flatnonzero(target.keep))
-    check_categorical(cols, spec.preprocessing)
+    numeric_notes = mostly_numeric_text_columns(cols)
+    check_categorical(cols, spec.preprocessing, numeric_notes)
     check_finite(cols)
     missing = check_missing(cols, spec.preprocessing)
     load_seconds = time.perf_counter() - t0
@@ -133,29 +135,30 @@ def prepare_data(
         validation_matrix=pre.to_resampling_matrix(validation),
         test_matrix=pre.to_resampling_matrix(test),
         load_seconds=load_seconds,
-        notes=mostly_numeric_text_columns(cols),
+        notes=numeric_notes,
     )
 
 
 NUMERIC_SHARE_NOTED = 0.9
-SAMPLE_ROWS = 50_000
 
 
 def mostly_numeric_text_columns(cols: FeatureColumns) -> list[str]:
     """A column of numbers with a few stray words is read as text and one-hot encoded, one
-    category per number; that is rarely meant, so say which values made it text."""
+    category per number; that is rarely meant, so say which values made it text. Counted
+    over every row by distinct value (a stray word may sit in the last row)."""
     notes = []
     for j, name in enumerate(cols.categorical_names):
-        column = pd.Series(cols.categorical[:SAMPLE_ROWS, j]).dropna()
-        if column.empty:
+        counts = pd.Series(cols.categorical[:, j], dtype=object).value_counts(dropna=True)
+        if counts.empty:
             continue
-        numbers = pd.to_numeric(column, errors="coerce")
-        share = float(numbers.notna().mean())
+        is_number = pd.to_numeric(counts.index.to_series(), errors="coerce").notna().to_numpy()
+        share = float(counts.to_numpy()[is_number].sum() / counts.sum())
         if NUMERIC_SHARE_NOTED <= share < 1:
-            strays = column[numbers.isna()].unique()[:3]
+            strays = [str(v)[:20] for v in counts.index[~is_number][:3]]
+            shown = math.floor(share * 1000) / 10  # 199 of 200 is 99.5%, never "100%"
             notes.append(
-                f"column {name!r} is read as categories although {share:.0%} of its values are "
-                f"numbers, because of values like {', '.join(repr(str(v)[:20]) for v in strays)}; "
-                "clean them (or list them as missing in the file) to use it as a number."
+                f"column {name!r} is read as categories although {shown:g}% of its values are "
+                f"numbers, because of values like {', '.join(map(repr, strays))}; clean them "
+                "(or list them as missing in the file) to use it as a number."
             )
     return notes

@@ -82,11 +82,15 @@ def check_finite(cols: FeatureColumns) -> None:
         )
 
 
-def check_categorical(cols: FeatureColumns, spec: PreprocessingSpec) -> None:
+def check_categorical(
+    cols: FeatureColumns, spec: PreprocessingSpec, why: list[str] | None = None
+) -> None:
+    """`why`: what made a column text when most of it is numbers, said in the error."""
     if cols.categorical_names and spec.categorical == "error":
         raise JobFailure(
             "categorical_columns",
-            f"String column(s) found: {', '.join(cols.categorical_names[:20])}.",
+            f"String column(s) found: {', '.join(cols.categorical_names[:20])}."
+            + "".join(f" Note: {w}" for w in (why or [])[:5]),
             'Set preprocessing.categorical: "onehot", or drop them with data.drop.',
             columns=cols.categorical_names[:100],
         )
