@@ -59,10 +59,10 @@ def job_spec(samples: int, epochs: int) -> dict[str, object]:
     }
 
 
-def run_reference(samples: int, epochs: int) -> tuple[float, float, str]:
+def run_reference(reference: Path, samples: int, epochs: int) -> tuple[float, float, str]:
     t = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(REFERENCE), str(samples), str(epochs)],
+        [sys.executable, str(reference), str(samples), str(epochs)],
         capture_output=True,
         text=True,
         check=True,
@@ -77,13 +77,21 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=20000)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        default=REFERENCE,
+        help="the hand-written script (default: shared/bench/ next to the repository)",
+    )
     args = ap.parse_args()
+    if not args.reference.is_file():
+        sys.exit(f"No reference script at {args.reference}; pass --reference PATH.")
     service = LiveService(Path(tempfile.mkdtemp(prefix="bench-"))).start()
     try:
         service.run(job_spec(500, 2))  # warm-up: the worker child's first job
         ref_wall, ref_noimport, svc_wall = [], [], []
         for _ in range(args.repeats):
-            wall, noimport, metrics = run_reference(args.samples, args.epochs)
+            wall, noimport, metrics = run_reference(args.reference, args.samples, args.epochs)
             ref_wall.append(wall)
             ref_noimport.append(noimport)
             t = time.perf_counter()
