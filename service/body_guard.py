@@ -5,29 +5,18 @@ else that carries a body is a JSON document, buffered by FastAPI anyway: past th
 refused with 413 instead of being parsed into memory.
 """
 
-import json
 import re
 from collections.abc import Collection
 
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.problems import PROBLEM_JSON
+from service.problems import problem_response
 
 UPLOAD_PREFIX = "/v1/datasets"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # The routes that read a JSON document; others (cancel, say) take no body to check.
 JSON_ROUTES = re.compile(r"^/v1/jobs/?$|^/v1/jobs/[^/]+/predict/?$")
-
-
-def _problem(status: int, title: str, detail: str, **extra: object) -> tuple[int, bytes]:
-    body = {
-        "type": f"https://httpstatuses.io/{status}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    return status, json.dumps(body, separators=(",", ":")).encode()
 
 
 def _media_type(headers: dict[bytes, bytes]) -> tuple[str, str | None]:
@@ -66,7 +55,7 @@ class BodyGuard:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, *self._too_large())
+            await self._too_large()(scope, receive, send)
             return
         body = b""
         more = True
@@ -77,7 +66,7 @@ class BodyGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_bytes:
-                await self._refuse(send, *self._too_large())
+                await self._too_large()(scope, receive, send)
                 return
         checked = (
             scope["method"] == "POST"
@@ -88,7 +77,7 @@ class BodyGuard:
         )
         refusal = self._check(headers, body) if checked else None
         if refusal is not None:
-            await self._refuse(send, *refusal)
+            await refusal(scope, receive, send)
             return
         sent = False
 
@@ -101,8 +90,8 @@ class BodyGuard:
 
         await self.app(scope, replay, send)
 
-    def _too_large(self) -> tuple[int, bytes]:
-        return _problem(
+    def _too_large(self) -> JSONResponse:
+        return problem_response(
             413,
             "Request body too large",
             f"The body is larger than {self.max_bytes} bytes (MAX_REQUEST_BYTES). Send fewer "
@@ -110,10 +99,10 @@ class BodyGuard:
         )
 
     @staticmethod
-    def _check(headers: dict[bytes, bytes], body: bytes) -> tuple[int, bytes] | None:
+    def _check(headers: dict[bytes, bytes], body: bytes) -> JSONResponse | None:
         encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").lower()
         if encoding not in ("", "identity"):
-            return _problem(
+            return problem_response(
                 415,
                 "Unsupported content encoding",
                 f"Content-Encoding {encoding[:30]!r} is not accepted; send the JSON uncompressed.",
@@ -121,13 +110,13 @@ class BodyGuard:
         media, charset = _media_type(headers)
         if media != "application/json" and not media.endswith("+json"):
             shown = media[:60] or "none"
-            return _problem(
+            return problem_response(
                 415,
                 "Unsupported media type",
                 f"The body is sent as {shown!r}; send JSON with Content-Type: application/json.",
             )
         if charset not in (None, "utf-8", "utf8"):
-            return _problem(
+            return problem_response(
                 415,
                 "Unsupported media type",
                 f"charset={charset[:30]!r} is not accepted; JSON bodies are UTF-8.",
@@ -136,24 +125,10 @@ class BodyGuard:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
             msg = f"The body is not UTF-8 text (byte {exc.start}); send UTF-8 JSON."
-            return _problem(
+            return problem_response(
                 422,
                 "The request is not valid",
                 msg,
                 errors=[{"loc": [], "field": "body", "msg": msg, "type": "json_invalid"}],
             )
         return None
-
-    @staticmethod
-    async def _refuse(send: Send, status: int, body: bytes) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -98,8 +98,9 @@ def refuse_nested(table: pa.Table, names: list[str], what: str, hint: str) -> No
         )
 
 
-def as_text(col: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
-    """Bytes columns (Parquet BYTE_ARRAY without a string annotation) as UTF-8 text."""
+def as_text(col: pa.ChunkedArray | pa.Array, name: str) -> pa.ChunkedArray | pa.Array:
+    """Bytes columns (Parquet BYTE_ARRAY without a string annotation) as UTF-8 text; the
+    features' and the target's alike."""
     try:
         return pc.cast(col, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workers.training.columns import as_text
 from workers.training.errors import JobFailure
 
 MAX_CLASSES = 100
@@ -111,15 +112,7 @@ def _label_typed(arr: pa.Array, target_name: str) -> pa.Array:
             column=target_name,
         )
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
-        try:
-            return pc.cast(arr, pa.string())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise JobFailure(
-                "invalid_text",
-                f"The target {target_name!r} holds bytes that are not UTF-8 text.",
-                "Write the labels as UTF-8 strings.",
-                column=target_name,
-            ) from exc
+        return as_text(arr, target_name)
     if pa.types.is_decimal(t) or pa.types.is_float16(t):
         return pc.cast(arr, pa.float64())
     if pa.types.is_temporal(t):
